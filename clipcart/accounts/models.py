@@ -1,0 +1,46 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person. Everyone can shop; creator and seller-staff roles are added on top.
+
+    Seller staff is granted when the person creates or joins a shop; operators are Django staff.
+    """
+
+    email = models.EmailField(unique=True)
+    is_creator = models.BooleanField(default=False)
+    is_seller_staff = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def roles(self) -> list[str]:
+        roles = ["shopper"]
+        if self.is_creator:
+            roles.append("creator")
+        if self.is_seller_staff:
+            roles.append("seller")
+        if self.is_staff:
+            roles.append("operator")
+        return roles
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored: a database leak yields no usable token."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="api")
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

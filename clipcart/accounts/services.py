@@ -1,0 +1,122 @@
+"""Writes of the accounts app: registration, login, API tokens, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_ratelimit.core import is_ratelimited
+
+from clipcart.core.errors import Conflict, InvalidInput, NotAuthenticated, RateLimited
+
+from .models import ApiToken, User
+
+TOKEN_PREFIX = "cc_"
+USERNAME_MAX = 30
+
+
+def hash_token(raw: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast unsalted hash is enough (as GitHub does).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def check_register(*, username: str, email: str, password: str) -> None:
+    """Validate a registration; raises InvalidInput or Conflict with the field to blame."""
+    if not username or len(username) > USERNAME_MAX or not username.replace("_", "").isalnum():
+        raise InvalidInput(
+            f"Username must be 1–{USERNAME_MAX} letters, digits or underscores.", field="username"
+        )
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput("Enter a valid email address.", field="email") from None
+    try:
+        validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="password") from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("That username is taken.", code="username_taken", field="username")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("An account with that email exists.", code="email_taken", field="email")
+
+
+def register_user(*, username: str, email: str, password: str) -> User:
+    username, email = username.strip(), email.strip().lower()
+    check_register(username=username, email=email, password=password)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:  # a concurrent registration won the race for the name
+        raise Conflict("That username is taken.", code="username_taken", field="username") from None
+
+
+def login_rate_limited(request: HttpRequest, *, username: str) -> bool:
+    """Counts a login attempt against both the client address and the username.
+
+    Limiting by username alone lets one attacker lock anyone out; by address alone lets a botnet
+    guess one password at many addresses. Either key over its budget refuses the attempt.
+    """
+    rate = settings.LOGIN_RATE_LIMIT
+    by_ip = is_ratelimited(request, group="login-ip", key="ip", rate=rate, increment=True)
+    by_user = is_ratelimited(
+        request,
+        group="login-user",
+        key=lambda _group, _request: username.lower(),
+        rate=rate,
+        increment=True,
+    )
+    return bool(by_ip or by_user)
+
+
+def check_login(request: HttpRequest, *, username: str, password: str) -> User:
+    """The user for these credentials, or NotAuthenticated / RateLimited."""
+    if login_rate_limited(request, username=username):
+        raise RateLimited("Too many login attempts. Wait a few minutes and try again.")
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
+    return user
+
+
+def issue_api_token(*, user: User, name: str = "api") -> str:
+    """Creates a token and returns its only plain-text copy."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:10], token_hash=hash_token(raw))
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Write last-use at most once a minute: the token table must not become a hot row.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def grant_seller_role(*, user: User) -> None:
+    if not user.is_seller_staff:
+        User.objects.filter(pk=user.pk).update(is_seller_staff=True)
+        user.is_seller_staff = True
+
+
+def grant_creator_role(*, user: User) -> None:
+    if not user.is_creator:
+        User.objects.filter(pk=user.pk).update(is_creator=True)
+        user.is_creator = True

@@ -1,0 +1,89 @@
+from ninja import Router, Status
+
+from clipcart.api import presenters
+from clipcart.api.auth import bearer
+from clipcart.api.schemas import (
+    ErrorOut,
+    ProductCreatedOut,
+    ProductIn,
+    ProductListOut,
+    ProductOut,
+    ShopIn,
+    ShopOut,
+    VariantOut,
+    VariantPatchIn,
+)
+from clipcart.catalog import selectors, services
+from clipcart.inventory import selectors as inventory_selectors
+
+router = Router(tags=["shops and catalog"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.post("/shops", response={201: ShopOut, **ERRORS}, auth=bearer)
+def create_shop(request, payload: ShopIn):
+    shop = services.create_shop(
+        owner=request.auth, name=payload.name, description=payload.description
+    )
+    return Status(201, {"id": shop.pk, "name": shop.name, "status": shop.status})
+
+
+@router.post("/shops/{shop_id}/products", response={201: ProductCreatedOut, **ERRORS}, auth=bearer)
+def create_product(request, shop_id: int, payload: ProductIn):
+    shop = services.require_shop_staff(user=request.auth, shop_id=shop_id)
+    product = services.create_product(
+        shop=shop,
+        title=payload.title,
+        description=payload.description,
+        price=payload.price,
+        currency=payload.currency,
+        stock=payload.stock,
+        handling_days=payload.handling_days,
+        variants=[v.dict() for v in payload.variants] if payload.variants else None,
+        kind=payload.kind,
+        external_url=payload.external_url,
+    )
+    detail = selectors.product_detail(product_id=product.pk, include_unlisted=True)
+    return Status(
+        201,
+        {
+            "id": product.pk,
+            "title": product.title,
+            "variants": [presenters.variant(v) for v in detail.product.variants.all()],
+        },
+    )
+
+
+@router.patch(
+    "/shops/{shop_id}/variants/{variant_id}", response={200: VariantOut, **ERRORS}, auth=bearer
+)
+def update_variant(request, shop_id: int, variant_id: int, payload: VariantPatchIn):
+    shop = services.require_shop_staff(user=request.auth, shop_id=shop_id)
+    variant = services.update_variant(
+        shop=shop, variant_id=variant_id, price=payload.price, stock=payload.stock
+    )
+    variant.stock = inventory_selectors.available_quantity(variant.pk)  # type: ignore[attr-defined]
+    return presenters.variant(variant)
+
+
+@router.get("/products", response={200: ProductListOut, 422: ErrorOut})
+def list_products(
+    request,
+    q: str = "",
+    cursor: str | None = None,
+    category: str = "",
+    shop_id: int | None = None,
+    limit: int = 24,
+):
+    page = selectors.product_list(
+        query=q[:200], cursor=cursor, category_slug=category, shop_id=shop_id, size=limit
+    )
+    return {
+        "items": [presenters.product_card(p) for p in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.get("/products/{product_id}", response={200: ProductOut, 404: ErrorOut})
+def get_product(request, product_id: int):
+    return presenters.product(selectors.product_detail(product_id=product_id))

@@ -1,0 +1,241 @@
+"""Request and response shapes of /api/v1. Field names are a contract (shared/API.md)."""
+
+from __future__ import annotations
+
+from ninja import Field, Schema
+from pydantic import StrictInt, StrictStr
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class RegisterIn(Schema):
+    username: StrictStr = Field(max_length=150)
+    email: StrictStr = Field(max_length=254)
+    password: StrictStr = Field(max_length=128)
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+
+
+class TokenIn(Schema):
+    username: StrictStr = Field(max_length=150)
+    password: StrictStr = Field(max_length=128)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class ShopRef(Schema):
+    id: int
+    name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    roles: list[str]
+    shops: list[ShopRef]
+
+
+class ShopIn(Schema):
+    name: StrictStr = Field(max_length=200)
+    description: StrictStr = Field("", max_length=5000)
+
+
+class ShopOut(Schema):
+    id: int
+    name: str
+    status: str
+
+
+Price = StrictStr | StrictInt
+
+
+class VariantIn(Schema):
+    name: StrictStr = Field(max_length=200)
+    sku: StrictStr | None = Field(None, max_length=200)
+    price: Price | None = None
+    stock: StrictInt
+
+
+class ProductIn(Schema):
+    title: StrictStr = Field(max_length=1000)
+    description: StrictStr = Field("", max_length=20000)
+    price: Price
+    currency: StrictStr = Field(max_length=3)
+    stock: StrictInt = 0
+    handling_days: StrictInt | None = None
+    variants: list[VariantIn] | None = Field(None, max_length=200)
+    kind: StrictStr = "native"
+    external_url: StrictStr = Field("", max_length=2000)
+
+
+class VariantOut(Schema):
+    id: int
+    name: str
+    sku: str
+    price: str
+    currency: str
+    stock: int
+
+
+class ProductCreatedOut(Schema):
+    id: int
+    title: str
+    variants: list[VariantOut]
+
+
+class VariantPatchIn(Schema):
+    price: Price | None = None
+    stock: StrictInt | None = None
+
+
+class ProductCardOut(Schema):
+    id: int
+    title: str
+    price: str
+    currency: str
+    shop: ShopRef
+    image_url: str | None
+    in_stock: bool
+    kind: str
+
+
+class ProductListOut(Schema):
+    items: list[ProductCardOut]
+    next_cursor: str | None
+
+
+class ProductOut(ProductCardOut):
+    description: str
+    variants: list[VariantOut]
+    images: list[str]
+    ships_by: str | None
+    handling_days: int
+    external_url: str | None
+
+
+class CartItemIn(Schema):
+    variant_id: StrictInt
+    quantity: StrictInt = 1
+    ref: StrictStr | None = Field(None, max_length=200)
+
+
+class CartLinePatchIn(Schema):
+    quantity: StrictInt
+
+
+class CartLineOut(Schema):
+    id: int
+    variant_id: int
+    product_id: int
+    title: str
+    variant_name: str
+    shop_id: int
+    quantity: int
+    unit_price: str
+    line_total: str
+    currency: str
+    available: int
+    problem: str | None
+
+
+class CartOut(Schema):
+    lines: list[CartLineOut]
+    subtotal: str
+    shipping_total: str
+    total: str
+    currency: str
+
+
+class AddressIn(Schema):
+    name: StrictStr = Field(max_length=500)
+    line1: StrictStr = Field(max_length=500)
+    line2: StrictStr = Field("", max_length=500)
+    city: StrictStr = Field(max_length=500)
+    region: StrictStr = Field("", max_length=500)
+    postal_code: StrictStr = Field(max_length=100)
+    country: StrictStr = Field(max_length=100)
+
+
+class PaymentIn(Schema):
+    method: StrictStr = Field("test", max_length=20)
+    token: StrictStr = Field(max_length=200)
+
+
+class CheckoutIn(Schema):
+    shipping_address: AddressIn
+    payment: PaymentIn
+
+
+class CheckoutOrderOut(Schema):
+    id: int
+    shop_id: int
+    status: str
+    total: str
+    currency: str
+    ships_by: str
+
+
+class CheckoutOut(Schema):
+    payment_status: str
+    orders: list[CheckoutOrderOut]
+
+
+class OrderLineOut(Schema):
+    id: int
+    variant_id: int | None
+    product_id: int | None
+    title: str
+    variant_name: str
+    unit_price: str
+    quantity: int
+    line_total: str
+
+
+class OrderEventOut(Schema):
+    from_status: str
+    to_status: str
+    note: str
+    at: str
+
+
+class OrderOut(Schema):
+    id: int
+    shop: ShopRef
+    status: str
+    subtotal: str
+    shipping_fee: str
+    total: str
+    currency: str
+    ships_by: str
+    carrier: str
+    tracking_number: str
+    created_at: str
+    lines: list[OrderLineOut]
+    events: list[OrderEventOut]
+
+
+class OrderListOut(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class ShipIn(Schema):
+    carrier: StrictStr = Field(max_length=200)
+    tracking_number: StrictStr = Field(max_length=200)
+
+
+class CancelIn(Schema):
+    reason: StrictStr = Field("Cancelled by the buyer", max_length=300)

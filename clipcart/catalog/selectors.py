@@ -1,0 +1,141 @@
+"""Reads of the catalog. Each selector loads everything its callers show, in a fixed number of
+queries, so no page or API handler can fall into N+1 queries."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min, Prefetch, QuerySet
+
+from clipcart.core.errors import InvalidInput, NotFound
+from clipcart.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, paginate_by_pk
+from clipcart.fulfillment import clock
+from clipcart.inventory import selectors as inventory_selectors
+
+from . import search
+from .models import Category, Product, ProductImage, Shop, Variant
+
+
+def _with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return (
+        queryset.select_related("shop")
+        .annotate(min_price=Min("variants__price"), min_currency=Min("variants__currency"))
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.order_by("position", "id")),
+        )
+    )
+
+
+def _attach_stock(products: list[Product]) -> list[Product]:
+    """Sets `in_stock`, `stock_total` on each product and `stock` on each variant (one query)."""
+    variants = [v for p in products for v in p.variants.all()]
+    stock = inventory_selectors.available_quantities(v.pk for v in variants)
+    for product in products:
+        for variant in product.variants.all():
+            variant.stock = stock.get(variant.pk, 0)  # type: ignore[attr-defined]
+        total = sum(v.stock for v in product.variants.all())  # type: ignore[attr-defined]
+        product.stock_total = total  # type: ignore[attr-defined]
+        product.in_stock = product.kind == Product.Kind.EXTERNAL or total > 0  # type: ignore[attr-defined]
+    return products
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_offset(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "o" or int(value) < 0:
+            raise ValueError(raw)
+        return int(value)
+    except ValueError:
+        raise InvalidInput("The cursor is not valid.", field="cursor") from None
+
+
+def browsable_products() -> QuerySet[Product]:
+    """Products a shopper may see: active, in a shop that is not suspended."""
+    return Product.objects.filter(status=Product.Status.ACTIVE).exclude(
+        shop__status=Shop.Status.SUSPENDED
+    )
+
+
+def product_list(
+    *,
+    query: str = "",
+    cursor: str | None = None,
+    category_slug: str = "",
+    shop_id: int | None = None,
+    size: int = DEFAULT_PAGE_SIZE,
+) -> Page[Product]:
+    """Product cards, newest first, or best match first when `query` is given."""
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    products = browsable_products()
+    if category_slug:
+        products = products.filter(category__slug=category_slug)
+    if shop_id is not None:
+        products = products.filter(shop_id=shop_id)
+    if not query.strip():
+        page = paginate_by_pk(_with_card_data(products), cursor=cursor, size=size)
+        return Page(items=_attach_stock(page.items), next_cursor=page.next_cursor)
+    # Search results are ordered by relevance, so the cursor is a position in the ranked list.
+    ranked_ids = search.matching_product_ids(query)
+    allowed = set(products.filter(pk__in=ranked_ids).values_list("pk", flat=True))
+    ranked_ids = [pk for pk in ranked_ids if pk in allowed]
+    offset = _decode_offset(cursor) if cursor else 0
+    window = ranked_ids[offset : offset + size]
+    by_id = {p.pk: p for p in _with_card_data(Product.objects.filter(pk__in=window))}
+    items = _attach_stock([by_id[pk] for pk in window if pk in by_id])
+    more = offset + size < len(ranked_ids)
+    return Page(items=items, next_cursor=_encode_offset(offset + size) if more else None)
+
+
+@dataclass(frozen=True)
+class ProductDetail:
+    product: Product
+    ships_by: date | None
+
+
+def product_detail(*, product_id: int, include_unlisted: bool = False) -> ProductDetail:
+    """A product with shop, variants (with stock), images and its honest ships-by date."""
+    products = Product.objects.all() if include_unlisted else browsable_products()
+    product = _with_card_data(products.filter(pk=product_id)).first()
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    _attach_stock([product])
+    ships_by = (
+        clock.ships_by(handling_days=product.effective_handling_days)
+        if product.kind == Product.Kind.NATIVE
+        else None
+    )
+    return ProductDetail(product=product, ships_by=ships_by)
+
+
+def variants_for_cart(variant_ids: list[int]) -> dict[int, Variant]:
+    """Variants with their product and shop, keyed by id: what a cart needs to price itself."""
+    return {
+        v.pk: v
+        for v in Variant.objects.select_related("product", "shop", "product__shop").filter(
+            pk__in=variant_ids
+        )
+    }
+
+
+def shops_of(user) -> list[Shop]:
+    if not user.is_authenticated:
+        return []
+    return list(Shop.objects.filter(memberships__user=user).order_by("name"))
+
+
+def shop_products(*, shop: Shop) -> list[Product]:
+    """Every product of a shop, any status, for its seller center."""
+    products = list(_with_card_data(Product.objects.filter(shop=shop)).order_by("-id"))
+    return _attach_stock(products)
+
+
+def categories() -> list[Category]:
+    return list(Category.objects.filter(parent__isnull=True).order_by("name"))

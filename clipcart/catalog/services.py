@@ -1,0 +1,331 @@
+"""Writes of the catalog: shops, products, variants, images, external-link clicks."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from clipcart.accounts import services as accounts_services
+from clipcart.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from clipcart.core.money import parse_currency, parse_price
+from clipcart.inventory import services as inventory_services
+
+from .models import ExternalClick, Product, ProductImage, Shop, ShopMember, Variant
+
+MAX_VARIANTS = 50
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+THUMBNAIL_SIZE = (480, 480)
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+@dataclass(frozen=True)
+class VariantInput:
+    name: str
+    stock: int
+    price: object = None
+    sku: str = ""
+
+
+def _text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{field.replace('_', ' ').capitalize()} is required.", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(f"At most {max_length} characters.", field=field)
+    return text
+
+
+def _handling_days(value: object, *, field: str = "handling_days", maximum: int = 30) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise InvalidInput(f"Handling time must be 1 to {maximum} business days.", field=field)
+    return value
+
+
+# --- Shops --------------------------------------------------------------------------------------
+
+
+def create_shop(*, owner, name: str, description: str = "") -> Shop:
+    """A new shop in probation, owned by `owner` (who becomes seller staff)."""
+    name = _text(name, field="name", max_length=80)
+    if len(name) < 2:
+        raise InvalidInput("Shop name needs at least 2 characters.", field="name")
+    description = _text(description, field="description", max_length=2000, required=False)
+    if Shop.objects.filter(name__iexact=name).exists():
+        raise Conflict("A shop with that name exists.", code="shop_name_taken", field="name")
+    base_slug = slugify(name)[:80] or "shop"
+    slug, n = base_slug, 1
+    while Shop.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base_slug}-{n}"
+    try:
+        with transaction.atomic():
+            shop = Shop.objects.create(name=name, slug=slug, description=description)
+            ShopMember.objects.create(shop=shop, user=owner, role=ShopMember.Role.OWNER)
+            accounts_services.grant_seller_role(user=owner)
+    except IntegrityError:
+        raise Conflict(
+            "A shop with that name exists.", code="shop_name_taken", field="name"
+        ) from None
+    return shop
+
+
+def update_shop_settings(
+    *,
+    shop: Shop,
+    shipping_fee: object = None,
+    free_shipping_threshold: object = "",
+    handling_days: object = None,
+    description: str | None = None,
+) -> Shop:
+    """Edits a shop's shipping and handling settings. `free_shipping_threshold=None` removes it."""
+    if shipping_fee is not None:
+        shop.shipping_fee = parse_price(shipping_fee, field="shipping_fee", allow_zero=True)
+    if free_shipping_threshold != "":
+        shop.free_shipping_threshold = (
+            None
+            if free_shipping_threshold is None
+            else parse_price(free_shipping_threshold, field="free_shipping_threshold")
+        )
+    if handling_days is not None:
+        shop.handling_days = _handling_days(handling_days)
+    if description is not None:
+        shop.description = _text(description, field="description", max_length=2000, required=False)
+    shop.save()
+    return shop
+
+
+def require_shop_staff(*, user, shop_id: int) -> Shop:
+    """The shop, if `user` works for it. 404 for an unknown shop, 403 for someone else's."""
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        raise NotFound("No such shop.", code="shop_not_found")
+    is_member = user.is_authenticated and ShopMember.objects.filter(shop=shop, user=user).exists()
+    if not is_member:
+        raise PermissionDenied("You are not staff of this shop.", code="not_shop_staff")
+    return shop
+
+
+# --- Products and variants ----------------------------------------------------------------------
+
+
+def _variant_inputs(variants: list | None, *, price: object, stock: object) -> list[VariantInput]:
+    if not variants:
+        return [VariantInput(name="Default", price=price, stock=stock)]  # type: ignore[arg-type]
+    if len(variants) > MAX_VARIANTS:
+        raise InvalidInput(f"At most {MAX_VARIANTS} variants.", field="variants")
+    parsed = [
+        VariantInput(
+            name=_text(v.get("name"), field="variants.name", max_length=80),
+            sku=_text(v.get("sku"), field="variants.sku", max_length=64, required=False),
+            price=v.get("price") if v.get("price") is not None else price,
+            stock=v.get("stock"),  # type: ignore[arg-type]
+        )
+        for v in variants
+    ]
+    names = [v.name.lower() for v in parsed]
+    if len(set(names)) != len(names):
+        raise InvalidInput("Variant names must be different.", field="variants.name")
+    skus = [v.sku for v in parsed if v.sku]
+    if len(set(skus)) != len(skus):
+        raise InvalidInput("SKUs must be different.", field="variants.sku")
+    return parsed
+
+
+def create_product(
+    *,
+    shop: Shop,
+    title: str,
+    description: str = "",
+    price: object,
+    currency: str,
+    stock: object = 0,
+    handling_days: object = None,
+    variants: list[dict] | None = None,
+    kind: str = Product.Kind.NATIVE,
+    external_url: str = "",
+    category_id: int | None = None,
+    brand_id: int | None = None,
+) -> Product:
+    """A product with its variants and their stock, all or nothing."""
+    title = _text(title, field="title", max_length=200)
+    description = _text(description, field="description", max_length=5000, required=False)
+    currency = parse_currency(currency)
+    parse_price(price)
+    if handling_days is not None:
+        handling_days = _handling_days(handling_days, maximum=60)
+    if kind not in Product.Kind.values:
+        raise InvalidInput("Kind must be native or external.", field="kind")
+    if kind == Product.Kind.EXTERNAL and not external_url.startswith(("https://", "http://")):
+        raise InvalidInput("External products need an http(s) link.", field="external_url")
+    inputs = _variant_inputs(variants, price=price, stock=stock)
+    prices = [parse_price(v.price, field="variants.price") for v in inputs]
+    for v in inputs:
+        inventory_services.check_stock_quantity(v.stock, field="stock")
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(
+                shop=shop,
+                title=title,
+                description=description,
+                kind=kind,
+                external_url=external_url if kind == Product.Kind.EXTERNAL else "",
+                handling_days=handling_days,
+                category_id=category_id,
+                brand_id=brand_id,
+            )
+            for position, (v, variant_price) in enumerate(zip(inputs, prices, strict=True)):
+                variant = Variant.objects.create(
+                    product=product,
+                    shop=shop,
+                    name=v.name,
+                    sku=v.sku,
+                    price=variant_price,
+                    currency=currency,
+                    position=position,
+                )
+                inventory_services.set_stock(variant_id=variant.pk, quantity=v.stock)
+    except IntegrityError:
+        raise Conflict(
+            "That SKU is already used in this shop.", code="sku_taken", field="variants.sku"
+        ) from None
+    return product
+
+
+def update_product(
+    *,
+    product: Product,
+    title: str | None = None,
+    description: str | None = None,
+    status: str | None = None,
+    handling_days: object = "",
+) -> Product:
+    if title is not None:
+        product.title = _text(title, field="title", max_length=200)
+    if description is not None:
+        product.description = _text(
+            description, field="description", max_length=5000, required=False
+        )
+    if status is not None:
+        if status not in Product.Status.values:
+            raise InvalidInput("Unknown status.", field="status")
+        product.status = status
+    if handling_days != "":
+        product.handling_days = (
+            None if handling_days is None else _handling_days(handling_days, maximum=60)
+        )
+    product.save()
+    return product
+
+
+def shop_variant(*, shop: Shop, variant_id: int) -> Variant:
+    variant = Variant.objects.select_related("product").filter(pk=variant_id, shop=shop).first()
+    if variant is None:
+        raise NotFound("No such variant in this shop.", code="variant_not_found")
+    return variant
+
+
+def shop_product(*, shop: Shop, product_id: int) -> Product:
+    product = Product.objects.filter(pk=product_id, shop=shop).first()
+    if product is None:
+        raise NotFound("No such product in this shop.", code="product_not_found")
+    return product
+
+
+def update_variant(
+    *, shop: Shop, variant_id: int, price: object = None, stock: object = None
+) -> Variant:
+    """Changes a variant's price and/or sellable stock. Orders already placed keep their price."""
+    variant = shop_variant(shop=shop, variant_id=variant_id)
+    new_price = parse_price(price) if price is not None else None
+    if stock is not None:
+        inventory_services.check_stock_quantity(stock)
+    with transaction.atomic():
+        if new_price is not None:
+            Variant.objects.filter(pk=variant.pk).update(price=new_price)
+            variant.price = new_price
+        if stock is not None:
+            inventory_services.set_stock(variant_id=variant.pk, quantity=stock)  # type: ignore[arg-type]
+    return variant
+
+
+# --- Images -------------------------------------------------------------------------------------
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.verify()  # detects truncated or non-image files without decoding everything
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise InvalidInput("That file is not a readable image.", field="image") from None
+    if image.format not in ALLOWED_IMAGE_FORMATS:
+        raise InvalidInput("Images must be JPEG, PNG, WebP or GIF.", field="image")
+    if image.width * image.height > MAX_IMAGE_PIXELS:
+        raise InvalidInput("That image has too many pixels.", field="image")
+    return image
+
+
+def add_product_image(*, product: Product, upload: UploadedFile, alt: str = "") -> ProductImage:
+    """Stores the original and schedules its thumbnail after commit."""
+    if upload.size is None or upload.size > MAX_IMAGE_BYTES:
+        raise InvalidInput("Images can be at most 10 MB.", field="image")
+    data = upload.read()
+    image = _open_image(data)
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[image.format or "JPEG"]
+    position = product.images.count()
+    record = ProductImage(
+        product=product,
+        alt=_text(alt, field="alt", max_length=200, required=False),
+        position=position,
+    )
+    record.image.save(
+        f"{hashlib.sha1(data).hexdigest()[:16]}.{extension}", ContentFile(data), save=False
+    )
+    record.save()
+    from . import tasks  # tasks import services; deferred to keep the import graph acyclic
+
+    transaction.on_commit(lambda: tasks.make_thumbnail.delay(record.pk))
+    return record
+
+
+def make_thumbnail(*, image_id: int) -> None:
+    """Renders a square WebP thumbnail (cover-cropped). Idempotent: skips one already made."""
+    record = ProductImage.objects.filter(pk=image_id).first()
+    if record is None or record.thumbnail:
+        return
+    with record.image.open("rb") as handle:
+        image = Image.open(handle)
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    thumb = ImageOps.fit(image, THUMBNAIL_SIZE, method=Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="WEBP", quality=82)
+    name = record.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    record.thumbnail.save(f"{name}-thumb.webp", ContentFile(buffer.getvalue()), save=False)
+    ProductImage.objects.filter(pk=record.pk).update(thumbnail=record.thumbnail.name)
+
+
+# --- External products --------------------------------------------------------------------------
+
+
+def record_external_click(*, product_id: int, user, ref: str, client_key: str) -> str:
+    """Counts a click on an external product and returns where to send the shopper."""
+    product = Product.objects.filter(
+        pk=product_id, kind=Product.Kind.EXTERNAL, status=Product.Status.ACTIVE
+    ).first()
+    if product is None:
+        raise NotFound("No such external product.", code="product_not_found")
+    ExternalClick.objects.create(
+        product=product,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        ref=(ref or "")[:64],
+        client_hash=hashlib.sha256(client_key.encode()).hexdigest() if client_key else "",
+    )
+    return product.external_url

@@ -1,0 +1,412 @@
+"""Writes of the checkout app: carts, and checkout as reserve → pay → confirm.
+
+The order of a checkout, and why:
+1. quote the cart on the server (client prices are never read);
+2. reserve every unit (a short transaction that commits: no lock survives it);
+3. authorize the payment (a network call: no lock is held);
+4. confirm in one transaction: allocate the reserved units and create one order per shop;
+5. capture the payment and mark the orders paid.
+A failure after 2 releases the units; a failure after 3 also voids the authorization.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clipcart.catalog.models import Product, Shop
+from clipcart.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    OutOfStock,
+)
+from clipcart.core.money import format_money
+from clipcart.inventory import selectors as inventory_selectors
+from clipcart.inventory import services as inventory_services
+from clipcart.orders import services as order_services
+from clipcart.orders.models import Order
+from clipcart.payments import services as payment_services
+
+from .models import Cart, CartLine, IdempotencyKey
+from .selectors import Quote, quote_cart
+
+logger = logging.getLogger(__name__)
+REF_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,120}$")
+ADDRESS_FIELDS = {
+    "name": 100,
+    "line1": 200,
+    "line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "country": 2,
+}
+REQUIRED_ADDRESS_FIELDS = ("name", "line1", "city", "postal_code", "country")
+
+
+# --- Carts --------------------------------------------------------------------------------------
+
+
+def get_or_create_cart(*, user=None, session_key: str | None = None) -> Cart:
+    if user is not None and user.is_authenticated:
+        cart, _ = Cart.objects.get_or_create(user=user)
+        return cart
+    if not session_key:
+        raise InvalidInput("A cart needs a signed-in user or a session.")
+    cart, _ = Cart.objects.get_or_create(session_key=session_key)
+    return cart
+
+
+def check_quantity(quantity: object, *, field: str = "quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput("Quantity must be a whole number.", field=field)
+    maximum = settings.CLIPCART_MAX_LINE_QUANTITY
+    if not 1 <= quantity <= maximum:
+        raise InvalidInput(f"Quantity must be between 1 and {maximum}.", field=field)
+    return quantity
+
+
+def check_ref(ref: str | None) -> str:
+    ref = (ref or "").strip()
+    if ref and not REF_PATTERN.match(ref):
+        raise InvalidInput("A ref code is up to 64 letters, digits, - or _.", field="ref")
+    return ref
+
+
+def _buyable_variant(variant_id: object):
+    from clipcart.catalog.models import Variant
+
+    if isinstance(variant_id, bool) or not isinstance(variant_id, int):
+        raise InvalidInput("variant_id must be an integer.", field="variant_id")
+    variant = (
+        Variant.objects.select_related("product", "shop")
+        .filter(pk=variant_id, product__status=Product.Status.ACTIVE)
+        .exclude(shop__status=Shop.Status.SUSPENDED)
+        .first()
+    )
+    if variant is None:
+        raise NotFound("No such product variant.", code="variant_not_found", field="variant_id")
+    if variant.product.kind != Product.Kind.NATIVE:
+        raise Conflict(
+            "This product is sold on another store; follow its link to buy it.",
+            code="external_product",
+            field="variant_id",
+        )
+    return variant
+
+
+def add_item(*, cart: Cart, variant_id: object, quantity: object, ref: str | None = None) -> Cart:
+    """Adds units of a variant (merging with a line of the same variant)."""
+    quantity = check_quantity(quantity)
+    ref = check_ref(ref)
+    variant = _buyable_variant(variant_id)
+    other_currency = (
+        CartLine.objects.filter(cart=cart).exclude(variant__currency=variant.currency).exists()
+    )
+    if other_currency:
+        raise Conflict(
+            "Your cart holds items in another currency.",
+            code="currency_mismatch",
+            field="variant_id",
+        )
+    with transaction.atomic():
+        line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+        new_quantity = quantity + (line.quantity if line else 0)
+        check_quantity(new_quantity)
+        if inventory_selectors.available_quantity(variant.pk) < new_quantity:
+            raise OutOfStock("Not enough stock for that quantity.", field="quantity")
+        if line is None:
+            CartLine.objects.create(cart=cart, variant=variant, quantity=quantity, ref=ref)
+        else:
+            line.quantity = new_quantity
+            line.ref = ref or line.ref
+            line.save(update_fields=["quantity", "ref"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return cart
+
+
+def _cart_line(*, cart: Cart, line_id: object) -> CartLine:
+    line = (
+        CartLine.objects.filter(pk=line_id, cart=cart).first() if isinstance(line_id, int) else None
+    )
+    if line is None:  # another shopper's line is indistinguishable from a missing one
+        raise NotFound("No such line in your cart.", code="cart_line_not_found", field="line_id")
+    return line
+
+
+def set_line_quantity(*, cart: Cart, line_id: int, quantity: object) -> Cart:
+    line = _cart_line(cart=cart, line_id=line_id)
+    line.quantity = check_quantity(quantity)
+    line.save(update_fields=["quantity"])
+    return cart
+
+
+def remove_line(*, cart: Cart, line_id: int) -> Cart:
+    _cart_line(cart=cart, line_id=line_id).delete()
+    return cart
+
+
+def merge_session_cart(*, session_key: str, user) -> None:
+    """Moves an anonymous session's cart into the user's cart at login (quantities add up,
+    capped at the per-line maximum)."""
+    session_cart = Cart.objects.filter(session_key=session_key).first()
+    if session_cart is None:
+        return
+    cart = get_or_create_cart(user=user)
+    maximum = settings.CLIPCART_MAX_LINE_QUANTITY
+    with transaction.atomic():
+        for line in session_cart.lines.all():
+            existing = CartLine.objects.filter(cart=cart, variant_id=line.variant_id).first()
+            if existing:
+                existing.quantity = min(maximum, existing.quantity + line.quantity)
+                existing.save(update_fields=["quantity"])
+            else:
+                CartLine.objects.create(
+                    cart=cart, variant_id=line.variant_id, quantity=line.quantity, ref=line.ref
+                )
+        session_cart.delete()
+
+
+# --- Checkout -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    status: int
+    body: dict
+
+
+def check_address(address: object) -> dict:
+    if not isinstance(address, dict):
+        raise InvalidInput("A shipping address is required.", field="shipping_address")
+    clean: dict[str, str] = {}
+    for name, max_length in ADDRESS_FIELDS.items():
+        value = address.get(name, "")
+        if not isinstance(value, str):
+            raise InvalidInput("Address fields are text.", field=f"shipping_address.{name}")
+        value = value.strip()
+        if len(value) > max_length:
+            raise InvalidInput(
+                f"At most {max_length} characters.", field=f"shipping_address.{name}"
+            )
+        if name in REQUIRED_ADDRESS_FIELDS and not value:
+            raise InvalidInput(
+                f"{name.replace('_', ' ').capitalize()} is required.",
+                field=f"shipping_address.{name}",
+            )
+        clean[name] = value
+    clean["country"] = clean["country"].upper()
+    if len(clean["country"]) != 2 or not clean["country"].isalpha():
+        raise InvalidInput(
+            "Country is a two-letter code such as US.", field="shipping_address.country"
+        )
+    return clean
+
+
+def _plans(quote: Quote) -> list[order_services.OrderPlan]:
+    return [
+        order_services.OrderPlan(
+            shop_id=group.shop.pk,
+            currency=quote.currency,
+            subtotal=group.subtotal,
+            shipping_fee=group.shipping_fee,
+            ships_by=group.ships_by,  # type: ignore[arg-type]
+            lines=[
+                order_services.LinePlan(
+                    variant_id=q.variant.pk,
+                    product_id=q.variant.product_id,
+                    title=q.variant.product.title,
+                    variant_name=q.variant.name,
+                    sku=q.variant.sku,
+                    unit_price=q.unit_price,
+                    quantity=q.line.quantity,
+                    ref=q.line.ref,
+                )
+                for q in group.lines
+            ],
+        )
+        for group in quote.shops
+    ]
+
+
+def _check_quote(quote: Quote) -> None:
+    if not quote.lines:
+        raise InvalidInput("Your cart is empty.", code="cart_empty", field="cart")
+    unavailable = [q for q in quote.problems if q.problem == "no longer available"]
+    if unavailable:
+        raise Conflict(
+            f"{unavailable[0].variant.product.title} is no longer available; remove "
+            "it from your cart.",
+            code="unavailable",
+            field="cart",
+        )
+
+
+def _reserve(quote: Quote):
+    takes = [inventory_services.Take(q.variant.pk, q.line.quantity) for q in quote.lines]
+    expires_at = timezone.now() + timedelta(minutes=settings.CLIPCART_RESERVATION_MINUTES)
+    try:
+        return inventory_services.reserve(takes=takes, expires_at=expires_at)
+    except OutOfStock:
+        # Name the item: "out of stock" alone leaves a shopper with a big cart guessing.
+        short = next((q for q in quote.lines if q.available < q.line.quantity), quote.lines[0])
+        raise OutOfStock(
+            f"{short.variant.product.title} ({short.variant.name}) is out of stock.",
+            field="quantity",
+        ) from None
+
+
+def _result_body(payment_status: str, orders: list[Order]) -> dict:
+    return {
+        "payment_status": payment_status,
+        "orders": [
+            {
+                "id": o.pk,
+                "shop_id": o.shop_id,
+                "status": o.status,
+                "total": format_money(o.total),
+                "currency": o.currency,
+                "ships_by": o.ships_by.isoformat(),
+            }
+            for o in orders
+        ],
+    }
+
+
+def place_order(
+    *, buyer, cart: Cart, shipping_address: object, payment: object, key: str
+) -> CheckoutResult:
+    """Runs one checkout of `cart` (no idempotency handling; see `checkout`)."""
+    address = check_address(shipping_address)
+    if not isinstance(payment, dict) or not isinstance(payment.get("token"), str):
+        raise InvalidInput("A payment token is required.", field="payment.token")
+    quote = quote_cart(cart)
+    _check_quote(quote)
+    hold = _reserve(quote)
+    try:
+        charge = payment_services.authorize_payment(
+            buyer=buyer,
+            amount=quote.total,
+            currency=quote.currency,
+            method=payment.get("method", "test"),
+            token=payment["token"],
+            idempotency_key=f"checkout-{hold}",
+        )
+    except DomainError:
+        inventory_services.release(hold=hold)
+        raise
+    try:
+        with transaction.atomic():
+            if not inventory_services.allocate(hold=hold):
+                raise Conflict(
+                    "Your reservation expired; please check out again.", code="reservation_expired"
+                )
+            orders = order_services.create_orders(
+                buyer=buyer,
+                plans=_plans(quote),
+                checkout_ref=hold,
+                payment_id=charge.pk,
+                shipping_address=address,
+            )
+            bought = [q.line.pk for q in quote.lines]
+            CartLine.objects.filter(pk__in=bought).delete()
+    except Exception:
+        payment_services.void_payment(payment=charge)
+        inventory_services.release(hold=hold)
+        raise
+    payment_services.capture_payment(payment=charge)
+    order_services.mark_paid(orders=orders)
+    return CheckoutResult(status=201, body=_result_body(charge.status, orders))
+
+
+def _fingerprint(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint), True
+    except IntegrityError:
+        return IdempotencyKey.objects.get(user=user, scope="checkout", key=key), False
+
+
+def _wait_for_answer(record: IdempotencyKey) -> CheckoutResult:
+    deadline = time.monotonic() + settings.CLIPCART_IDEMPOTENCY_WAIT_SECONDS
+    while record.state == IdempotencyKey.State.IN_PROGRESS:
+        if time.monotonic() > deadline:
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed.",
+                code="idempotency_in_progress",
+            )
+        time.sleep(0.05)
+        refreshed = IdempotencyKey.objects.filter(pk=record.pk).first()
+        if refreshed is None:  # the first attempt failed for an operational reason; retry
+            raise Conflict(
+                "The first request with this key failed; send it again.", code="idempotency_retry"
+            )
+        record = refreshed
+    return CheckoutResult(status=record.response_status or 200, body=record.response_body or {})
+
+
+def checkout(
+    *,
+    buyer,
+    cart: Cart,
+    shipping_address: object,
+    payment: object,
+    idempotency_key: str | None,
+    request_body: object,
+) -> CheckoutResult:
+    """A checkout with the Idempotency-Key semantics of API.md: the same key and body answer
+    with the first answer (errors included), the same key with another body is a 409."""
+    if not idempotency_key:
+        return place_order(
+            buyer=buyer, cart=cart, shipping_address=shipping_address, payment=payment, key=""
+        )
+    if not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):
+        raise InvalidInput(
+            "Idempotency-Key must be 1–120 visible ASCII characters.", field="Idempotency-Key"
+        )
+    fingerprint = _fingerprint(request_body)
+    record, claimed = _claim(user=buyer, key=idempotency_key, fingerprint=fingerprint)
+    if not claimed:
+        if record.fingerprint != fingerprint:
+            raise Conflict(
+                "This Idempotency-Key was used with a different request.",
+                code="idempotency_key_reused",
+                field="Idempotency-Key",
+            )
+        return _wait_for_answer(record)
+    try:
+        result = place_order(
+            buyer=buyer,
+            cart=cart,
+            shipping_address=shipping_address,
+            payment=payment,
+            key=idempotency_key,
+        )
+    except DomainError as error:
+        result = CheckoutResult(status=error.status, body=error.as_dict())
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=record.pk).delete()  # let the client retry
+        raise
+    IdempotencyKey.objects.filter(pk=record.pk).update(
+        state=IdempotencyKey.State.DONE,
+        response_status=result.status,
+        response_body=result.body,
+        updated_at=timezone.now(),
+    )
+    return result

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clipcart.catalog.models import Product, Shop, Variant
+from clipcart.core.models import TimeStamped
+from clipcart.core.money import MoneyField
+from clipcart.payments.models import Payment
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Pending payment"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class Order(TimeStamped):
+    """One shop's part of a checkout. Its status changes only through orders.services."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    checkout_ref = models.UUIDField(db_index=True, help_text="The stock hold of its checkout.")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = MoneyField()
+    shipping_fee = MoneyField()
+    total = MoneyField()
+    ships_by = models.DateField()
+    shipping_address = models.JSONField()
+    carrier = models.CharField(max_length=40, blank=True)
+    tracking_number = models.CharField(max_length=40, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["buyer", "-id"], name="order_buyer_recent"),
+            models.Index(fields=["shop", "status", "-id"], name="order_shop_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(shipping_fee__gte=0),
+                name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") + models.F("shipping_fee")),
+                name="order_total_is_subtotal_plus_shipping",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk} ({self.status})"
+
+
+class OrderLine(models.Model):
+    """What was bought, frozen at purchase: later price or title edits never change an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        Variant, null=True, on_delete=models.SET_NULL, related_name="order_lines"
+    )
+    product = models.ForeignKey(
+        Product, null=True, on_delete=models.SET_NULL, related_name="order_lines"
+    )
+    title = models.CharField(max_length=200)
+    variant_name = models.CharField(max_length=80)
+    sku = models.CharField(max_length=64, blank=True)
+    unit_price = MoneyField()
+    quantity = models.PositiveIntegerField()
+    line_total = MoneyField()
+    ref = models.CharField(max_length=64, blank=True, help_text="Affiliate or share code.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(line_total=models.F("unit_price") * models.F("quantity")),
+                name="order_line_total_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity}× {self.title} ({self.variant_name})"
+
+
+class OrderEvent(models.Model):
+    """The order's history: every status change, who made it, and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,191 @@
+"""Writes of the orders app. The state machine lives here and nowhere else.
+
+pending_payment → paid → shipped → delivered → completed
+      ↓            ↓        ↓          ↓           ↓
+  cancelled   cancelled  refunded   refunded    refunded
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from clipcart.core.errors import Conflict, InvalidInput, NotFound
+
+from . import locks
+from .models import Order, OrderEvent, OrderLine, OrderStatus
+
+S = OrderStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
+    S.PAID: {S.SHIPPED, S.CANCELLED, S.REFUNDED},
+    S.SHIPPED: {S.DELIVERED, S.REFUNDED},
+    S.DELIVERED: {S.COMPLETED, S.REFUNDED},
+    S.COMPLETED: {S.REFUNDED},
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+TRACKING_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$")
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    variant_id: int
+    product_id: int
+    title: str
+    variant_name: str
+    sku: str
+    unit_price: Decimal
+    quantity: int
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    """One shop's share of a checkout, priced by the server."""
+
+    shop_id: int
+    currency: str
+    subtotal: Decimal
+    shipping_fee: Decimal
+    ships_by: date
+    lines: list[LinePlan]
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.shipping_fee
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, set())
+
+
+def create_orders(
+    *,
+    buyer,
+    plans: list[OrderPlan],
+    checkout_ref: uuid.UUID,
+    payment_id: int,
+    shipping_address: dict,
+) -> list[Order]:
+    """Creates one pending-payment order per shop plan. Precondition: inside the checkout's
+    transaction, after its stock has been allocated."""
+    orders = []
+    for plan in plans:
+        order = Order.objects.create(
+            buyer=buyer,
+            shop_id=plan.shop_id,
+            payment_id=payment_id,
+            checkout_ref=checkout_ref,
+            currency=plan.currency,
+            subtotal=plan.subtotal,
+            shipping_fee=plan.shipping_fee,
+            total=plan.total,
+            ships_by=plan.ships_by,
+            shipping_address=shipping_address,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                variant_id=line.variant_id,
+                product_id=line.product_id,
+                title=line.title,
+                variant_name=line.variant_name,
+                sku=line.sku,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                line_total=line.unit_price * line.quantity,
+                ref=line.ref,
+            )
+            for line in plan.lines
+        )
+        OrderEvent.objects.create(
+            order=order, to_status=S.PENDING_PAYMENT, actor=buyer, note="Order placed"
+        )
+        orders.append(order)
+    return orders
+
+
+def transition(*, order_id: int, to: str, actor=None, note: str = "", **fields) -> Order:
+    """Moves an order to `to` (and sets `fields`), recording the event. Raises Conflict for a
+    move the state machine does not allow."""
+    with transaction.atomic():
+        order = locks.lock_order(order_id=order_id)
+        if order is None:
+            raise NotFound("No such order.", code="order_not_found")
+        if not can_transition(order.status, to):
+            raise Conflict(
+                f"An order that is {order.get_status_display().lower()} cannot become "
+                f"{S(to).label.lower()}.",
+                code="invalid_transition",
+                field="status",
+            )
+        previous = order.status
+        order.status = to
+        for name, value in fields.items():
+            setattr(order, name, value)
+        order.save(update_fields=["status", "updated_at", *fields])
+        OrderEvent.objects.create(
+            order=order, from_status=previous, to_status=to, actor=actor, note=note[:300]
+        )
+    return order
+
+
+def mark_paid(*, orders: list[Order]) -> None:
+    for order in orders:
+        transition(order_id=order.pk, to=S.PAID, note="Payment captured")
+        order.status = S.PAID
+
+
+def check_shipment(*, carrier: str, tracking_number: str) -> tuple[str, str]:
+    carrier = (carrier or "").strip()
+    tracking_number = (tracking_number or "").strip().replace(" ", "")
+    if not 2 <= len(carrier) <= 40:
+        raise InvalidInput("Carrier must be 2 to 40 characters.", field="carrier")
+    if not TRACKING_NUMBER.match(tracking_number):
+        raise InvalidInput(
+            "Tracking number must be 4 to 40 letters, digits or dashes.", field="tracking_number"
+        )
+    return carrier, tracking_number
+
+
+def ship_order(*, shop_id: int, order_id: int, carrier: str, tracking_number: str, actor) -> Order:
+    """Marks a paid order of `shop_id` shipped. An order of another shop is not found."""
+    carrier, tracking_number = check_shipment(carrier=carrier, tracking_number=tracking_number)
+    if not Order.objects.filter(pk=order_id, shop_id=shop_id).exists():
+        raise NotFound("No such order in this shop.", code="order_not_found")
+    return transition(
+        order_id=order_id,
+        to=S.SHIPPED,
+        actor=actor,
+        note=f"Shipped with {carrier}",
+        carrier=carrier,
+        tracking_number=tracking_number,
+        shipped_at=timezone.now(),
+    )
+
+
+def cancel_order(*, order_id: int, actor, reason: str) -> Order:
+    """Cancels an order that has not shipped, returns its units to stock and refunds it.
+
+    The status change commits first; the refund runs after, outside any lock, and is keyed by
+    the order so a retry never refunds twice."""
+    from clipcart.inventory import services as inventory_services
+    from clipcart.payments import services as payment_services
+
+    order = transition(order_id=order_id, to=S.CANCELLED, actor=actor, note=reason)
+    with transaction.atomic():
+        for line in order.lines.all():
+            if line.variant_id:
+                inventory_services.restock(variant_id=line.variant_id, quantity=line.quantity)
+    if order.payment_id:
+        payment_services.refund_payment(
+            payment_id=order.payment_id, amount=order.total, reason_key=f"cancel-order-{order.pk}"
+        )
+    return order

@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from clipcart.core.models import TimeStamped
+from clipcart.core.money import MoneyField
+
+
+class Payment(TimeStamped):
+    """Clipcart's record of one charge at a gateway. Card data never reaches Clipcart: the
+    client hands the gateway's token over, and only the gateway's charge id is stored."""
+
+    class Status(models.TextChoices):
+        AUTHORIZED = "authorized", "Authorized"
+        CAPTURED = "captured", "Captured"
+        VOIDED = "voided", "Voided"
+        DECLINED = "declined", "Declined"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    gateway = models.CharField(max_length=20, default="test")
+    charge_id = models.CharField(max_length=64, blank=True, db_index=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    amount = MoneyField()
+    amount_refunded = MoneyField(default=0)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    decline_code = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.charge_id or self.pk} {self.amount} {self.currency}"
+
+
+class TestGatewayCharge(models.Model):
+    """The built-in test gateway's own ledger: what a real provider keeps on its side."""
+
+    charge_id = models.CharField(max_length=40, unique=True)
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    amount_captured = MoneyField(default=0)
+    amount_refunded = MoneyField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.charge_id
+
+
+class TestGatewayRequest(models.Model):
+    """The test gateway's idempotency log: a repeated key returns the first response."""
+
+    idempotency_key = models.CharField(max_length=160, unique=True)
+    operation = models.CharField(max_length=12)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.idempotency_key}"

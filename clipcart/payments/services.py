@@ -1,0 +1,106 @@
+"""Writes of the payments app. None of these may be called while a database row lock is held:
+a gateway call can take seconds, and a lock held that long would stall every other checkout."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError
+
+from clipcart.core.errors import Conflict, InvalidInput, PaymentFailed
+
+from .gateways import get_gateway
+from .models import Payment
+
+METHODS = {"test"}
+
+
+def authorize_payment(
+    *, buyer, amount: Decimal, currency: str, method: str, token: str, idempotency_key: str
+) -> Payment:
+    """Authorizes `amount` on the buyer's payment token. Raises PaymentFailed when declined
+    (the declined attempt is still recorded, with its decline code)."""
+    if method not in METHODS:
+        raise InvalidInput("Unsupported payment method.", field="payment.method")
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.status != Payment.Status.DECLINED:
+        return existing
+    response = get_gateway(method).authorize(
+        amount=amount, currency=currency, token=token, idempotency_key=idempotency_key
+    )
+    status = Payment.Status.AUTHORIZED if response.ok else Payment.Status.DECLINED
+    try:
+        payment, _ = Payment.objects.update_or_create(
+            idempotency_key=idempotency_key,
+            defaults=dict(
+                buyer=buyer,
+                gateway=method,
+                charge_id=response.charge_id,
+                amount=amount,
+                currency=currency,
+                status=status,
+                decline_code=response.decline_code,
+            ),
+        )
+    except IntegrityError:
+        payment = Payment.objects.get(idempotency_key=idempotency_key)
+    if not response.ok:
+        if response.decline_code == "invalid_token":
+            raise InvalidInput(
+                response.message, code="invalid_payment_token", field="payment.token"
+            )
+        raise PaymentFailed(
+            response.message or "Payment declined.", code="payment_declined", field="payment"
+        )
+    return payment
+
+
+def _apply(payment: Payment, operation: str, **kwargs) -> bool:
+    gateway = get_gateway(payment.gateway)
+    response = getattr(gateway, operation)(
+        charge_id=payment.charge_id,
+        idempotency_key=f"{payment.idempotency_key}:{operation}",
+        **kwargs,
+    )
+    return response.ok
+
+
+def capture_payment(*, payment: Payment) -> Payment:
+    if payment.status == Payment.Status.CAPTURED:
+        return payment
+    if not _apply(payment, "capture"):
+        raise Conflict("The payment could not be captured.", code="capture_failed")
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CAPTURED)
+    payment.status = Payment.Status.CAPTURED
+    return payment
+
+
+def void_payment(*, payment: Payment) -> Payment:
+    if payment.status == Payment.Status.AUTHORIZED and _apply(payment, "void"):
+        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.VOIDED)
+        payment.status = Payment.Status.VOIDED
+    return payment
+
+
+def refund_payment(*, payment_id: int, amount: Decimal, reason_key: str) -> Payment:
+    """Refunds part or all of a captured payment. `reason_key` names the refund (for example
+    "cancel-order-42"), so repeating the same refund moves money once."""
+    payment = Payment.objects.get(pk=payment_id)
+    gateway = get_gateway(payment.gateway)
+    response = gateway.refund(
+        charge_id=payment.charge_id,
+        amount=amount,
+        idempotency_key=f"{payment.idempotency_key}:refund:{reason_key}",
+    )
+    if not response.ok:
+        raise Conflict("The refund could not be made.", code="refund_failed")
+    # The gateway is the source of truth for the running total; ours follows its answer.
+    status = (
+        Payment.Status.REFUNDED
+        if response.status == "refunded"
+        else Payment.Status.PARTIALLY_REFUNDED
+    )
+    refunded = Decimal(response.amount_refunded)
+    Payment.objects.filter(pk=payment.pk).update(status=status, amount_refunded=refunded)
+    payment.status, payment.amount_refunded = status, refunded
+    return payment

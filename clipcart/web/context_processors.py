@@ -1,0 +1,13 @@
+from clipcart.catalog import selectors as catalog_selectors
+from clipcart.checkout import selectors as checkout_selectors
+
+
+def navigation(request) -> dict:
+    """What the header of every page shows: the cart count and the seller's shops."""
+    if request.path.startswith(("/admin/", "/api/")):
+        return {}
+    cart = checkout_selectors.cart_for(user=request.user, session_key=request.session.session_key)
+    return {
+        "cart_count": checkout_selectors.cart_item_count(cart),
+        "my_shops": catalog_selectors.shops_of(request.user),
+    }
