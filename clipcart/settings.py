@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "clipcart.orders",
     "clipcart.checkout",
     "clipcart.fulfillment",
+    "clipcart.demo",
     "clipcart.web",
     "clipcart.api",
 ]
