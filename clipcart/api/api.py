@@ -35,12 +35,16 @@ def on_domain_error(request, exc: DomainError):
     return error_response(request, exc.status, exc.code, exc.message, exc.field)
 
 
+_NOT_FIELDS = {"body", "query", "path", "payload", "header", "str", "int", "float", "bool"}
+
+
 def _field_of(location: tuple) -> str | None:
-    # ninja locates errors as ("body", "payload", "items", 0, "quantity"); keep the field path.
+    # ninja locates errors as ("body", "payload", "variants", 0, "price", "str"): keep the field
+    # path, drop list indexes and the type tags pydantic adds for union members.
     parts = [
         str(p)
         for p in location
-        if p not in {"body", "query", "path", "payload", "header"} and not isinstance(p, int)
+        if not isinstance(p, int) and p not in _NOT_FIELDS and "[" not in str(p)
     ]
     return ".".join(parts) or None
 

@@ -139,3 +139,15 @@ def shop_products(*, shop: Shop) -> list[Product]:
 
 def categories() -> list[Category]:
     return list(Category.objects.filter(parent__isnull=True).order_by("name"))
+
+
+def cover_images(product_ids) -> dict[int, ProductImage]:
+    """The first image of each product, in one query, for pages that show products small
+    (cart lines, order lines)."""
+    covers: dict[int, ProductImage] = {}
+    images = ProductImage.objects.filter(product_id__in=list(product_ids)).order_by(
+        "product_id", "position", "id"
+    )
+    for image in images:
+        covers.setdefault(image.product_id, image)
+    return covers

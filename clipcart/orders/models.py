@@ -1,11 +1,25 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from clipcart.catalog.models import Product, Shop, Variant
 from clipcart.core.models import TimeStamped
 from clipcart.core.money import MoneyField
 from clipcart.payments.models import Payment
+
+
+HALF_A_CENT = Decimal("0.005")
+
+
+def within_half_a_cent(field: str, expected) -> Q:
+    """`field == expected` as a CHECK. PostgreSQL's numeric is exact, but SQLite stores decimals
+    as binary floats (20.00 + 4.99 = 24.990000000000002), so equality is checked to half a cent,
+    which no stored two-decimal amount can hide a real error inside."""
+    return Q(**{f"{field}__gt": expected - HALF_A_CENT}) & Q(
+        **{f"{field}__lt": expected + HALF_A_CENT}
+    )
 
 
 class OrderStatus(models.TextChoices):
@@ -54,7 +68,7 @@ class Order(TimeStamped):
                 name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") + models.F("shipping_fee")),
+                condition=within_half_a_cent("total", F("subtotal") + F("shipping_fee")),
                 name="order_total_is_subtotal_plus_shipping",
             ),
         ]
@@ -88,7 +102,7 @@ class OrderLine(models.Model):
                 condition=Q(quantity__gt=0), name="order_line_quantity_positive"
             ),
             models.CheckConstraint(
-                condition=Q(line_total=models.F("unit_price") * models.F("quantity")),
+                condition=within_half_a_cent("line_total", F("unit_price") * F("quantity")),
                 name="order_line_total_matches",
             ),
         ]

@@ -49,3 +49,17 @@ def order_of_shop(*, shop_id: int, order_id: int) -> Order:
 
 def orders_of_checkout(*, checkout_ref) -> list[Order]:
     return list(Order.objects.filter(checkout_ref=checkout_ref).order_by("id"))
+
+
+def order_status_counts(*, shop_id: int) -> dict[str, int]:
+    """How many orders of a shop are in each status (one query), for its seller center."""
+    from django.db.models import Count
+
+    rows = (
+        Order.objects.filter(shop_id=shop_id)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
+    )
+    return dict(rows)

@@ -47,6 +47,8 @@ class TestGateway:
     `tok_chargeDeclined` is declined. Authorize, capture, void and refund follow a real
     provider's rules (no capture after void, no refund beyond the captured amount)."""
 
+    __test__ = False  # a test double's name, not a pytest test class
+
     name = "test"
     TOKENS = {
         "tok_visa": None,

@@ -47,6 +47,8 @@ class Payment(TimeStamped):
 class TestGatewayCharge(models.Model):
     """The built-in test gateway's own ledger: what a real provider keeps on its side."""
 
+    __test__ = False  # a test double's name, not a pytest test class
+
     charge_id = models.CharField(max_length=40, unique=True)
     amount = MoneyField()
     currency = models.CharField(max_length=3)
@@ -64,6 +66,8 @@ class TestGatewayCharge(models.Model):
 
 class TestGatewayRequest(models.Model):
     """The test gateway's idempotency log: a repeated key returns the first response."""
+
+    __test__ = False  # a test double's name, not a pytest test class
 
     idempotency_key = models.CharField(max_length=160, unique=True)
     operation = models.CharField(max_length=12)

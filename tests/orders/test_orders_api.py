@@ -1,0 +1,174 @@
+from decimal import Decimal
+
+import pytest
+
+from clipcart.core.errors import Conflict
+from clipcart.inventory.selectors import available_quantity
+from clipcart.orders import services
+from clipcart.orders.models import Order, OrderEvent
+from clipcart.payments.models import Payment
+
+from ..conftest import ApiClient, checkout_body
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def placed(shopper_api, product, other_product):
+    """A paid checkout of 2 serums (shop) and 1 novel (other_shop); returns {shop_id: order_id}."""
+    shopper_api.post("/cart/items", {"variant_id": product.variants.get().pk, "quantity": 2})
+    shopper_api.post("/cart/items", {"variant_id": other_product.variants.get().pk, "quantity": 1})
+    orders = shopper_api.post("/checkout", checkout_body()).json()["orders"]
+    return {o["shop_id"]: o["id"] for o in orders}
+
+
+def test_the_buyer_sees_their_orders_newest_first_with_lines(shopper_api, placed):
+    body = shopper_api.get("/orders").json()
+    assert [o["id"] for o in body["items"]] == sorted(placed.values(), reverse=True)
+    assert body["next_cursor"] is None
+    assert all(o["status"] == "paid" and o["lines"] and o["ships_by"] for o in body["items"])
+
+
+def test_another_buyers_order_is_not_found(placed, stranger):
+    stranger_api = ApiClient(stranger)
+    order_id = next(iter(placed.values()))
+    assert stranger_api.get(f"/orders/{order_id}").status_code == 404
+    assert stranger_api.post(f"/orders/{order_id}/cancel", {}).status_code == 404
+    assert stranger_api.get("/orders").json()["items"] == []
+
+
+def test_shop_staff_see_only_their_shops_orders_and_can_filter_by_status(seller_api, shop, placed):
+    body = seller_api.get(f"/shops/{shop.pk}/orders?status=paid").json()
+    assert [o["id"] for o in body["items"]] == [placed[shop.pk]]
+    assert seller_api.get(f"/shops/{shop.pk}/orders?status=shipped").json()["items"] == []
+    assert seller_api.get(f"/shops/{shop.pk}/orders?status=bogus").status_code == 422
+
+
+def test_a_seller_cannot_read_another_shops_orders(other_seller_api, shop, placed):
+    assert other_seller_api.get(f"/shops/{shop.pk}/orders").status_code == 403
+
+
+def test_shipping_an_order_records_carrier_tracking_and_the_event(seller_api, shop, placed):
+    response = seller_api.post(
+        f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship",
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["carrier"], body["tracking_number"]) == (
+        "shipped",
+        "UPS",
+        "1Z999AA10123456784",
+    )
+    assert body["events"][-1]["to_status"] == "shipped"
+
+
+def test_an_order_ships_once(seller_api, shop, placed):
+    path = f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship"
+    seller_api.post(path, {"carrier": "UPS", "tracking_number": "1Z999AA1"})
+    again = seller_api.post(path, {"carrier": "UPS", "tracking_number": "1Z999AA1"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "invalid_transition"
+    assert OrderEvent.objects.filter(order_id=placed[shop.pk], to_status="shipped").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("carrier", "tracking", "field"),
+    [
+        ("", "1Z999AA1", "carrier"),
+        ("UPS", "", "tracking_number"),
+        ("UPS", "no spaces allowed!", "tracking_number"),
+        ("UPS", "x" * 41, "tracking_number"),
+    ],
+)
+def test_bad_shipment_details_are_refused(seller_api, shop, placed, carrier, tracking, field):
+    response = seller_api.post(
+        f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship",
+        {"carrier": carrier, "tracking_number": tracking},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == field
+    assert Order.objects.get(pk=placed[shop.pk]).status == "paid"
+
+
+def test_a_seller_cannot_ship_another_shops_order(
+    seller_api, other_seller_api, shop, other_shop, placed
+):
+    through_own = other_seller_api.post(
+        f"/shops/{other_shop.pk}/orders/{placed[shop.pk]}/ship",
+        {"carrier": "UPS", "tracking_number": "1Z999AA1"},
+    )
+    through_theirs = other_seller_api.post(
+        f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship",
+        {"carrier": "UPS", "tracking_number": "1Z999AA1"},
+    )
+    assert (through_own.status_code, through_theirs.status_code) == (404, 403)
+    assert Order.objects.get(pk=placed[shop.pk]).status == "paid"
+
+
+def test_cancelling_an_unshipped_order_restocks_and_refunds_only_that_order(
+    shopper_api, shop, product, placed
+):
+    response = shopper_api.post(f"/orders/{placed[shop.pk]}/cancel", {"reason": "Changed mind"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert available_quantity(product.variants.get().pk) == 10
+    payment = Payment.objects.get()
+    assert (payment.status, payment.amount_refunded) == ("partially_refunded", Decimal("44.99"))
+
+
+def test_a_cancelled_order_is_refunded_once_even_when_cancelled_again(shopper_api, shop, placed):
+    shopper_api.post(f"/orders/{placed[shop.pk]}/cancel", {})
+    again = shopper_api.post(f"/orders/{placed[shop.pk]}/cancel", {})
+    assert again.status_code == 409
+    assert Payment.objects.get().amount_refunded == Decimal("44.99")
+
+
+def test_a_shipped_order_cannot_be_cancelled(shopper_api, seller_api, shop, placed):
+    seller_api.post(
+        f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship",
+        {"carrier": "UPS", "tracking_number": "1Z999AA1"},
+    )
+    assert shopper_api.post(f"/orders/{placed[shop.pk]}/cancel", {}).status_code == 409
+
+
+def test_the_state_machine_walks_the_happy_path_and_logs_every_step(shop, placed, seller):
+    order_id = placed[shop.pk]
+    services.ship_order(
+        shop_id=shop.pk,
+        order_id=order_id,
+        carrier="DHL",
+        tracking_number="JD0123456789",
+        actor=seller,
+    )
+    services.transition(order_id=order_id, to="delivered", note="Carrier confirmed")
+    services.transition(order_id=order_id, to="completed")
+    steps = list(
+        OrderEvent.objects.filter(order_id=order_id).values_list("from_status", "to_status")
+    )
+    assert steps == [
+        ("", "pending_payment"),
+        ("pending_payment", "paid"),
+        ("paid", "shipped"),
+        ("shipped", "delivered"),
+        ("delivered", "completed"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("pending_payment", "shipped"),
+        ("paid", "delivered"),
+        ("paid", "completed"),
+        ("cancelled", "paid"),
+        ("refunded", "paid"),
+        ("completed", "shipped"),
+    ],
+)
+def test_moves_outside_the_state_machine_are_refused(shop, placed, start, target):
+    order_id = placed[shop.pk]
+    Order.objects.filter(pk=order_id).update(status=start)
+    with pytest.raises(Conflict):
+        services.transition(order_id=order_id, to=target)
+    assert Order.objects.get(pk=order_id).status == start
