@@ -9,7 +9,6 @@ from clipcart.core.models import TimeStamped
 from clipcart.core.money import MoneyField
 from clipcart.payments.models import Payment
 
-
 HALF_A_CENT = Decimal("0.005")
 
 

@@ -84,6 +84,7 @@ def test_concurrent_cancellations_refund_and_restock_once(product, shopper):
     variant_id = product.variants.get().pk
     (token,) = buyers_with_carts(1, variant_id)
     status, body = checkout_as(token)
+    assert status == 201
     order_id = body["orders"][0]["id"]
 
     def cancel(_):
