@@ -5,6 +5,7 @@ filesystem Celery broker. Setting DATABASE_URL / REDIS_URL switches to the distr
 DESIGN.md. A malformed value stops start-up with a clear message instead of running half-configured.
 """
 
+import secrets
 from pathlib import Path
 
 import environ
@@ -15,22 +16,51 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A yes/no variable. Anything but a clear yes or no stops start-up, so a typo such as
+    DEBUG=ture can never silently mean "off" (or worse, "on")."""
+    raw = env.str(name, default="").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}.")
+
+
 VAR_DIR = Path(env.str("CLIPCART_VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DEBUG", default=False)
-TESTING = env.bool("CLIPCART_TESTING", default=False)
+DEBUG = env_bool("DEBUG", default=False)
+TESTING = env_bool("CLIPCART_TESTING", default=False)
 
-_INSECURE_DEV_KEY = "clipcart-embedded-insecure-key-change-me-in-production-0123456789"
-SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_DEV_KEY)
-if (
-    not DEBUG
-    and not TESTING
-    and SECRET_KEY == _INSECURE_DEV_KEY
-    and env.bool("CLIPCART_REQUIRE_SECRET_KEY", default=False)
-):
-    raise ImproperlyConfigured("SECRET_KEY must be set when CLIPCART_REQUIRE_SECRET_KEY is on.")
-if len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, or, on one machine, a random key made at first start and
+    kept in var/ (so sessions survive restarts and no two installs share a key).
+
+    Several machines must share one key, so distributed mode (PostgreSQL) insists on the variable.
+    """
+    key = env.str("SECRET_KEY", default="")
+    if not key:
+        if env.str("DATABASE_URL", default="").startswith("postgres") and not TESTING:
+            raise ImproperlyConfigured(
+                "SECRET_KEY must be set when DATABASE_URL points at PostgreSQL: every web "
+                "worker has to sign sessions with the same key."
+            )
+        key_file = VAR_DIR / "secret_key"
+        if not key_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(50))
+            key_file.chmod(0o600)
+        key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+    return key
+
+
+SECRET_KEY = secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -142,7 +172,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE = {
     "release-expired-reservations": {
@@ -183,7 +213,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # The embedded mode serves uploaded media itself; behind S3 or a CDN this is switched off.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -7,3 +7,9 @@ os.environ["CLIPCART_TESTING"] = "1"
 from .settings import *  # noqa: F403
 
 WHITENOISE_AUTOREFRESH = True
+
+# Parallel test workers must not flush each other's cache (rate-limit counters): each xdist
+# worker gets its own Redis database.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+if REDIS_URL and _worker.isdigit():  # noqa: F405
+    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(_worker)}"  # noqa: F405

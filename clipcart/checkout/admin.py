@@ -25,3 +25,10 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     search_fields = ("key", "user__username")
     raw_id_fields = ("user",)
     readonly_fields = ("fingerprint", "response_body", "created_at", "updated_at")
+
+
+@admin.register(CartLine)
+class CartLineAdmin(admin.ModelAdmin):
+    list_display = ("cart", "variant", "quantity", "ref", "created_at")
+    search_fields = ("cart__user__username", "variant__product__title", "ref")
+    raw_id_fields = ("cart", "variant")

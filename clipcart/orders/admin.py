@@ -56,3 +56,10 @@ class OrderEventAdmin(admin.ModelAdmin):
     list_filter = ("to_status",)
     search_fields = ("order__id", "note")
     raw_id_fields = ("order", "actor")
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(admin.ModelAdmin):
+    list_display = ("order", "title", "variant_name", "sku", "unit_price", "quantity", "line_total")
+    search_fields = ("title", "sku", "order__id", "ref")
+    raw_id_fields = ("order", "variant", "product")

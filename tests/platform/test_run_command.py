@@ -1,0 +1,118 @@
+"""`clipcart run` starts the web server, a Celery worker and beat with no external servers, and
+Ctrl-C stops all of them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+SEED_EXPIRED_HOLD = """
+from datetime import timedelta
+from django.utils import timezone
+from clipcart.accounts.models import User
+from clipcart.catalog import services
+from clipcart.inventory import services as inventory
+owner = User.objects.create_user("owner", "owner@example.com", "pass-phrase-123")
+shop = services.create_shop(owner=owner, name="Runner shop")
+product = services.create_product(shop=shop, title="Kettle", price="30.00", currency="USD", stock=5)
+variant = product.variants.get()
+inventory.reserve(takes=[inventory.Take(variant.pk, 2)], expires_at=timezone.now() - timedelta(minutes=1))
+"""
+ENQUEUE = "from clipcart.inventory.tasks import release_expired_reservations as t; t.delay()"
+HELD = "from clipcart.inventory.models import Reservation; print(Reservation.objects.filter(status='held').count())"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def embedded_env(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CLIPCART_TESTING",
+            "DJANGO_SETTINGS_MODULE",
+            "CELERY_BROKER_URL",
+        }
+        and not k.startswith("PYTEST")
+    }
+    return {**env, "CLIPCART_VAR_DIR": str(tmp_path / "var"), "MEDIA_ROOT": str(tmp_path / "m")}
+
+
+def clipcart(env, *args, timeout=120) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "clipcart.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_run_serves_web_runs_background_jobs_and_stops_together_on_ctrl_c(embedded_env):
+    clipcart(embedded_env, "migrate")
+    clipcart(embedded_env, "shell", "-c", SEED_EXPIRED_HOLD)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clipcart.cli", "run", "--port", str(port)],
+        env=embedded_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert wait_until(lambda: answers(f"http://127.0.0.1:{port}/api/v1/products"), 60)
+        clipcart(embedded_env, "shell", "-c", ENQUEUE)
+        released = wait_until(
+            lambda: clipcart(embedded_env, "shell", "-c", HELD).split()[-1] == "0", 60
+        )
+        assert released, "the worker did not run the task sent through the embedded broker"
+
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=30)
+        assert wait_until(lambda: not group_alive(process.pid), 15), "a child outlived Ctrl-C"
+    finally:
+        if group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+    output = process.stdout.read() if process.stdout else ""
+    assert "Clipcart is at" in output
