@@ -21,10 +21,14 @@ owner = User.objects.create_user("owner", "owner@example.com", "pass-phrase-123"
 shop = services.create_shop(owner=owner, name="Runner shop")
 product = services.create_product(shop=shop, title="Kettle", price="30.00", currency="USD", stock=5)
 variant = product.variants.get()
-inventory.reserve(takes=[inventory.Take(variant.pk, 2)], expires_at=timezone.now() - timedelta(minutes=1))
+expired = timezone.now() - timedelta(minutes=1)
+inventory.reserve(takes=[inventory.Take(variant.pk, 2)], expires_at=expired)
 """
 ENQUEUE = "from clipcart.inventory.tasks import release_expired_reservations as t; t.delay()"
-HELD = "from clipcart.inventory.models import Reservation; print(Reservation.objects.filter(status='held').count())"
+HELD = (
+    "from clipcart.inventory.models import Reservation; "
+    "print(Reservation.objects.filter(status='held').count())"
+)
 
 
 def free_port() -> int:

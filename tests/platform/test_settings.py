@@ -31,13 +31,16 @@ def test_the_embedded_default_is_sqlite(tmp_path):
 def test_embedded_mode_makes_and_keeps_its_own_random_key(tmp_path):
     code = "import clipcart.settings as s; print(s.SECRET_KEY)"
     env = {"PATH": "/usr/bin:/bin", "CLIPCART_VAR_DIR": str(tmp_path)}
-    run = lambda: subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.strip()
+
+    def run():
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+
     first = run()
     assert len(first) >= 50
     assert run() == first
