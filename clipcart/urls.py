@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 from clipcart.api.api import api
@@ -8,7 +8,7 @@ from clipcart.api.api import api
 admin.site.site_header = "Clipcart operator"
 admin.site.site_title = "Clipcart operator"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("clipcart.web.urls")),

@@ -10,7 +10,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_creator", "is_seller_staff", "is_staff", "is_active")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Clipcart roles", {"fields": ("is_creator", "is_seller_staff")}),
     )
 

@@ -87,7 +87,7 @@ def matching_product_ids(query: str, *, limit: int = 1000) -> list[int]:
             ORDER BY ts_rank(search_vector, to_tsquery('english', %s)) DESC, id DESC
             LIMIT %s
         """
-        params: list[object] = [tsquery, tsquery, limit]
+        params: list[str | int] = [tsquery, tsquery, limit]
     else:
         match = " ".join(f'"{word}"' for word in words[:-1]) + f' "{words[-1]}"*'
         sql = """

@@ -302,12 +302,11 @@ def make_thumbnail(*, image_id: int) -> None:
     if record is None or record.thumbnail:
         return
     with record.image.open("rb") as handle:
-        image = Image.open(handle)
-        image = ImageOps.exif_transpose(image).convert("RGB")
-    thumb = ImageOps.fit(image, THUMBNAIL_SIZE, method=Image.Resampling.LANCZOS)
+        original = ImageOps.exif_transpose(Image.open(handle)).convert("RGB")
+    thumb = ImageOps.fit(original, THUMBNAIL_SIZE, method=Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     thumb.save(buffer, format="WEBP", quality=82)
-    name = record.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    name = (record.image.name or "image").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     record.thumbnail.save(f"{name}-thumb.webp", ContentFile(buffer.getvalue()), save=False)
     ProductImage.objects.filter(pk=record.pk).update(thumbnail=record.thumbnail.name)
 
