@@ -96,6 +96,12 @@ class ProductCreatedOut(Schema):
     variants: list[VariantOut]
 
 
+class ImageOut(Schema):
+    id: int
+    url: str
+    position: int
+
+
 class VariantPatchIn(Schema):
     price: Price | None = None
     stock: StrictInt | None = None

@@ -1,9 +1,11 @@
-from ninja import Router, Status
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 
 from clipcart.api import presenters
 from clipcart.api.auth import bearer
 from clipcart.api.schemas import (
     ErrorOut,
+    ImageOut,
     ProductCreatedOut,
     ProductIn,
     ProductListOut,
@@ -52,6 +54,18 @@ def create_product(request, shop_id: int, payload: ProductIn):
             "variants": [presenters.variant(v) for v in detail.product.variants.all()],
         },
     )
+
+
+@router.post(
+    "/shops/{shop_id}/products/{product_id}/images", response={201: ImageOut, **ERRORS}, auth=bearer
+)
+def upload_image(
+    request, shop_id: int, product_id: int, image: File[UploadedFile], alt: Form[str] = ""
+):
+    shop = services.require_shop_staff(user=request.auth, shop_id=shop_id)
+    product = services.shop_product(shop=shop, product_id=product_id)
+    record = services.add_product_image(product=product, upload=image, alt=alt)
+    return Status(201, {"id": record.pk, "url": record.url, "position": record.position})
 
 
 @router.patch(
