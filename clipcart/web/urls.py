@@ -1,9 +1,36 @@
 from django.urls import path
 
-from . import views
+from .views import accounts, cart, catalog, checkout, orders, seller
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.login_view, name="login"),
+    path("", catalog.home, name="home"),
+    path("search", catalog.search, name="search"),
+    path("p/<int:product_id>/", catalog.product, name="product"),
+    path("p/<int:product_id>/add/", catalog.add_to_cart, name="add_to_cart"),
+    path("go/<int:product_id>/", catalog.go, name="go"),
+    path("cart/", cart.cart, name="cart"),
+    path("cart/lines/<int:line_id>/", cart.change_quantity, name="cart_line"),
+    path("cart/lines/<int:line_id>/remove/", cart.remove_line, name="cart_remove"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("checkout/complete/", checkout.checkout_complete, name="checkout_complete"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order"),
+    path("orders/<int:order_id>/cancel/", orders.cancel_order, name="order_cancel"),
+    path("login/", accounts.login_view, name="login"),
+    path("register/", accounts.register, name="register"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("seller/", seller.seller_home, name="seller"),
+    path("seller/<int:shop_id>/", seller.dashboard, name="seller_dashboard"),
+    path("seller/<int:shop_id>/products/", seller.products, name="seller_products"),
+    path("seller/<int:shop_id>/products/new/", seller.new_product, name="seller_product_new"),
+    path(
+        "seller/<int:shop_id>/variants/<int:variant_id>/",
+        seller.edit_variant,
+        name="seller_variant",
+    ),
+    path("seller/<int:shop_id>/settings/", seller.shop_settings, name="seller_settings"),
+    path("seller/<int:shop_id>/orders/", seller.orders, name="seller_orders"),
+    path("seller/<int:shop_id>/orders/<int:order_id>/", seller.order, name="seller_order"),
+    path("seller/<int:shop_id>/orders/<int:order_id>/ship/", seller.ship, name="seller_ship"),
 ]

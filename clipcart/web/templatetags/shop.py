@@ -1,0 +1,76 @@
+"""Small presentation filters: currency symbols, stock wording, status colours."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+# CLDR's en-US symbols: "$" is the US dollar, other dollars carry their country.
+SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "MXN": "MX$",
+    "BRL": "R$",
+    "INR": "₹",
+    "SGD": "S$",
+}
+LOW_STOCK = 5
+STATUS_TONES = {
+    "pending_payment": "muted",
+    "paid": "info",
+    "shipped": "accent",
+    "delivered": "good",
+    "completed": "good",
+    "cancelled": "muted",
+    "refunded": "warn",
+    "probation": "warn",
+    "active": "good",
+    "suspended": "bad",
+    "draft": "muted",
+    "archived": "muted",
+}
+
+
+@register.filter
+def currency_symbol(code: str) -> str:
+    return SYMBOLS.get(code or "", f"{code} ")
+
+
+@register.filter
+def stock_state(stock: int) -> str:
+    """What a shopper reads about a variant's stock."""
+    if stock <= 0:
+        return "Sold out"
+    if stock <= LOW_STOCK:
+        return f"Only {stock} left"
+    return "In stock"
+
+
+@register.filter
+def stock_tone(stock: int) -> str:
+    return "bad" if stock <= 0 else "warn" if stock <= LOW_STOCK else "good"
+
+
+@register.filter
+def status_tone(status: str) -> str:
+    return STATUS_TONES.get(status, "muted")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return status.replace("_", " ").capitalize()
+
+
+@register.filter
+def count_of(counts: dict, key: str) -> int:
+    return counts.get(key, 0) if counts else 0
+
+
+@register.filter
+def lookup(mapping: dict, key):
+    return mapping.get(key) if mapping else None

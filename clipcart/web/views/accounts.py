@@ -1,0 +1,55 @@
+"""Signing in, registering and signing out. The anonymous cart follows the visitor in."""
+
+from __future__ import annotations
+
+from django.contrib import auth, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clipcart.accounts import services as account_services
+from clipcart.checkout import services as checkout_services
+from clipcart.web.forms import LoginForm, RegisterForm
+
+from .support import safe_next
+
+
+def _sign_in(request: HttpRequest, user) -> None:
+    anonymous_key = request.session.session_key  # login() cycles the key: read it first
+    auth.login(request, user)
+    if anonymous_key:
+        checkout_services.merge_session_cart(session_key=anonymous_key, user=user)
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request, reverse("web:home"))
+    form = LoginForm(request.POST) if request.method == "POST" else LoginForm()
+    if request.method == "POST" and form.submit(
+        lambda data: account_services.check_login(
+            request, username=data["username"], password=data["password"]
+        )
+    ):
+        _sign_in(request, form.result)
+        return redirect(next_url)
+    context = {"form": form, "next": next_url}
+    return render(request, "web/accounts/login.html", context, status=form.status)
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request, reverse("web:home"))
+    form = RegisterForm(request.POST) if request.method == "POST" else RegisterForm()
+    if request.method == "POST" and form.submit(
+        lambda data: account_services.register_user(**data)
+    ):
+        _sign_in(request, form.result)
+        messages.success(request, f"Welcome to Clipcart, {form.result.username}!")
+        return redirect(next_url)
+    context = {"form": form, "next": next_url}
+    return render(request, "web/accounts/register.html", context, status=form.status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return redirect("web:home")

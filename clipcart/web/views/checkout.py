@@ -1,0 +1,71 @@
+"""Checkout: the address and test-card form, and the page that lists the orders it made."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from clipcart.checkout import selectors as checkout_selectors
+from clipcart.checkout import services as checkout_services
+from clipcart.core.errors import DomainError
+from clipcart.orders import selectors as order_selectors
+from clipcart.web.forms import CheckoutForm
+
+from .support import shows_domain_errors, visitor_cart
+
+MAX_ORDERS_SHOWN = 20
+
+
+def _place(request: HttpRequest, form: CheckoutForm) -> checkout_services.CheckoutResult:
+    address, payment = form.address(), form.payment()
+    return checkout_services.checkout(
+        buyer=request.user,
+        cart=visitor_cart(request, create=True),
+        shipping_address=address,
+        payment=payment,
+        idempotency_key=form.cleaned_data["idempotency_key"],
+        request_body={"shipping_address": address, "payment": payment},
+    )
+
+
+def _answer_error(result: checkout_services.CheckoutResult) -> DomainError:
+    """The error of a checkout answer (a replayed answer included) as a DomainError."""
+    body = result.body["error"]
+    error = DomainError(body["message"], code=body["code"], field=body.get("field"))
+    error.status = result.status
+    return error
+
+
+@login_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CheckoutForm(request.POST)
+        if form.submit(lambda _: _place(request, form)):
+            if form.result.status < 400:
+                ids = ",".join(str(o["id"]) for o in form.result.body["orders"])
+                return redirect(f"{reverse('web:checkout_complete')}?orders={ids}")
+            form.show_error(_answer_error(form.result))
+    else:
+        form = CheckoutForm(initial={"country": "US", "token": "tok_visa"})
+    quote = checkout_selectors.quote_cart(visitor_cart(request, create=False))
+    if not quote.lines and request.method == "GET":
+        messages.info(request, "Your cart is empty.")
+        return redirect("web:cart")
+    # A new key for every rendering: a double-submit repeats it (one order), a retry after an
+    # error does not (a new attempt).
+    context = {"form": form, "quote": quote, "idempotency_key": uuid.uuid4().hex}
+    return render(request, "web/checkout/checkout.html", context, status=form.status)
+
+
+@login_required
+@shows_domain_errors
+def checkout_complete(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("orders", "").split(",")[:MAX_ORDERS_SHOWN]
+    ids = [int(part) for part in raw if part.isdigit()]
+    orders = [order_selectors.order_of_buyer(buyer=request.user, order_id=pk) for pk in ids]
+    return render(request, "web/checkout/complete.html", {"orders": orders})
