@@ -1,0 +1,880 @@
+"""Word lists of the demo world: niches, shops, products, people, places.
+
+Pure data. `world.py` draws from these lists with a seeded random generator, so the order of
+every tuple here is part of the demo's output: appending is safe, reordering changes the world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RGB = tuple[int, int, int]
+
+# A variant option: its name and its price relative to the product's base price.
+Option = tuple[str, float]
+
+
+def _flat(*names: str) -> tuple[Option, ...]:
+    return tuple((name, 1.0) for name in names)
+
+
+# Graded sets (sizes, formats) keep their order and price steps; flat sets (colours, scents)
+# cost the same whichever is picked.
+GRADED_OPTIONS: dict[str, tuple[Option, ...]] = {
+    "ml": (("15 ml", 0.6), ("30 ml", 1.0), ("50 ml", 1.45), ("100 ml", 2.3)),
+    "format": (("Paperback", 1.0), ("Large Print", 1.2), ("Hardcover", 1.65)),
+    "pan": (("8-inch", 0.8), ("10-inch", 1.0), ("12-inch", 1.3)),
+    "pack": (("Single", 1.0), ("Pack of 2", 1.85), ("Pack of 4", 3.4)),
+    "pet": (("Small", 0.85), ("Medium", 1.0), ("Large", 1.3), ("X-Large", 1.55)),
+    "weight": (("5 lb", 0.6), ("10 lb", 1.0), ("15 lb", 1.4), ("20 lb", 1.8)),
+    "capacity": (("12 oz", 0.85), ("20 oz", 1.0), ("32 oz", 1.3)),
+    "storage": (("64 GB", 1.0), ("128 GB", 1.3), ("256 GB", 1.7)),
+    "bedding": (("Twin", 0.8), ("Full", 0.9), ("Queen", 1.0), ("King", 1.2)),
+    "tent": (("1-person", 0.8), ("2-person", 1.0), ("4-person", 1.5)),
+    "set": (("Starter Set", 1.0), ("Deluxe Set", 1.6), ("Mega Set", 2.4)),
+}
+FLAT_OPTIONS: dict[str, tuple[Option, ...]] = {
+    "scent": _flat("Lavender", "Unscented", "Rose", "Citrus", "Sandalwood", "Eucalyptus", "Fig"),
+    "shade": _flat("Petal", "Berry", "Nude", "Coral", "Plum", "Cocoa"),
+    "paper": _flat("Dot Grid", "Lined", "Blank", "Squared"),
+    "color": _flat("Black", "White", "Sage", "Terracotta", "Navy", "Oat", "Cobalt", "Blush"),
+    "apparel": _flat("XS", "S", "M", "L", "XL"),
+    "shoe": _flat("US 6", "US 7", "US 8", "US 9", "US 10", "US 11"),
+    "roast": _flat("Light Roast", "Medium Roast", "Dark Roast", "Decaf"),
+}
+OPTION_SETS: dict[str, tuple[Option, ...]] = {**GRADED_OPTIONS, **FLAT_OPTIONS}
+
+DEFAULT_PATTERNS = ("{adj} {noun}", "{adj} {noun} {extra}", "{noun} {extra}", "{adj} {noun}")
+
+
+@dataclass(frozen=True)
+class Subcategory:
+    name: str
+    nouns: tuple[str, ...]
+    options: tuple[str, ...]  # keys of OPTION_SETS a product of this kind may vary by
+    price: tuple[int, int]  # whole dollars of the cheapest variant
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    label: str = ""  # the word printed on its images when the noun is not a good one
+
+
+@dataclass(frozen=True)
+class Niche:
+    key: str
+    label: str
+    shops: tuple[str, ...]
+    brands: tuple[str, ...]
+    adjectives: tuple[str, ...]
+    extras: tuple[str, ...]
+    subcategories: tuple[Subcategory, ...]
+    sentences: tuple[str, ...]  # description sentences: {noun} {an_adj} {brand} {shop}
+    taglines: tuple[str, ...]
+    colors: tuple[RGB, RGB]  # image gradient, top to bottom
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+NICHES: tuple[Niche, ...] = (
+    Niche(
+        key="beauty",
+        label="Beauty",
+        shops=(
+            "Glow Lab",
+            "Petal & Pine Apothecary",
+            "Dewdrop Skin Co.",
+            "Velvet Rouge",
+            "Saltwater Soap Works",
+        ),
+        brands=("Lumière Botanics", "Kind Skin", "Mossy Hollow", "Aurelia", "Fieldnote Beauty"),
+        adjectives=(
+            "Hydrating",
+            "Brightening",
+            "Vitamin C",
+            "Hyaluronic",
+            "Overnight",
+            "Gentle",
+            "Calming",
+            "Barrier Repair",
+            "Niacinamide",
+            "Rosehip",
+        ),
+        extras=(
+            "with Squalane",
+            "for Sensitive Skin",
+            "Travel Size",
+            "Fragrance-Free",
+            "with Ceramides",
+        ),
+        subcategories=(
+            Subcategory(
+                "Skincare",
+                ("Serum", "Face Cream", "Gel Cleanser", "Toner", "Eye Cream", "Sheet Mask"),
+                ("ml",),
+                (12, 48),
+            ),
+            Subcategory(
+                "Makeup",
+                ("Lip Tint", "Cream Blush", "Brow Gel", "Tinted Balm", "Mascara"),
+                ("shade",),
+                (9, 32),
+            ),
+            Subcategory(
+                "Hair",
+                ("Hair Oil", "Shampoo Bar", "Scalp Scrub", "Leave-In Conditioner"),
+                ("ml", "scent"),
+                (10, 36),
+            ),
+            Subcategory(
+                "Bath & Body",
+                ("Body Butter", "Bath Soak", "Hand Cream", "Body Wash"),
+                ("scent", "ml"),
+                (7, 28),
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} that sinks in fast and leaves no sticky film.",
+            "Made in small batches by {brand} with plant oils and nothing you cannot pronounce.",
+            "Dermatologist tested and gentle enough for daily use, morning and night.",
+            "Our best-selling {noun}: shoppers keep coming back for the glow.",
+            "Vegan, cruelty-free and packed in recyclable glass.",
+            "Patch test before first use; store away from direct sunlight.",
+        ),
+        taglines=(
+            "clean skincare that actually works",
+            "small-batch beauty, made slowly",
+            "glow without the fuss",
+        ),
+        colors=((252, 214, 220), (214, 120, 150)),
+    ),
+    Niche(
+        key="books",
+        label="Books & Stationery",
+        shops=(
+            "Book Nook",
+            "Paper Lantern Press",
+            "Marginalia Books",
+            "Inkwell & Quill",
+            "The Reading Room",
+        ),
+        brands=("Harbor House", "Fernleaf Editions", "Northbound Press", "Quillmark"),
+        adjectives=("Illustrated", "Signed", "Collector's", "Pocket", "Annotated"),
+        extras=("Second Edition", "Gift Edition", "Box Set"),
+        subcategories=(
+            Subcategory(
+                "Fiction",
+                ("A Novel", "Stories", "A Mystery", "A Thriller"),
+                ("format",),
+                (11, 28),
+                ("{w1} {w2}: {noun}", "{w1} {w2}"),
+                "Novel",
+            ),
+            Subcategory(
+                "Cookbooks",
+                ("Cookbook", "Baking Book", "Kitchen Companion"),
+                ("format",),
+                (18, 42),
+                ("The {w2} {noun}", "{adj} {w2} {noun}"),
+                "Cookbook",
+            ),
+            Subcategory(
+                "Children's Books",
+                ("Picture Book", "Bedtime Stories", "Activity Book"),
+                ("format",),
+                (8, 22),
+                ("{w1} {w2}: A {noun}", "The {w2} {noun}"),
+                "Picture Book",
+            ),
+            Subcategory(
+                "Notebooks & Journals",
+                ("Notebook", "Journal", "Planner", "Sketchbook"),
+                ("paper",),
+                (9, 34),
+                ("{adj} {noun}", "A5 {noun} {extra}", "Linen {noun}"),
+                "",
+            ),
+        ),
+        sentences=(
+            "A reader favourite at {shop}, wrapped with care and shipped flat.",
+            "Printed on acid-free paper with a sewn binding that lies flat.",
+            "{brand} publishes a handful of titles a year and this is one of the best.",
+            "The perfect gift for the person who has already read everything.",
+            "Ask us for a hand-written dedication in the order notes.",
+        ),
+        taglines=(
+            "an independent bookshop online",
+            "books and paper goods for slow evenings",
+            "stories worth keeping",
+        ),
+        colors=((240, 226, 200), (150, 110, 80)),
+        words={
+            "w1": (
+                "The Quiet",
+                "The Last",
+                "A Map of",
+                "Small",
+                "The Lantern",
+                "Salt and",
+                "The Long",
+                "Winter",
+                "Borrowed",
+                "The Paper",
+            ),
+            "w2": (
+                "Orchard",
+                "Harbor",
+                "Gardens",
+                "Lights",
+                "Rivers",
+                "Kitchen",
+                "Summer",
+                "Islands",
+                "Foxes",
+                "Letters",
+            ),
+        },
+    ),
+    Niche(
+        key="kitchen",
+        label="Kitchen",
+        shops=(
+            "Copper Pot Kitchen",
+            "Crumb & Co.",
+            "Sunday Supper Supply",
+            "Cast & Crust",
+            "The Spice Drawer",
+        ),
+        brands=("Hearthline", "Olio", "Brasswood", "Sous Maison", "Kettle & Cane"),
+        adjectives=(
+            "Cast Iron",
+            "Enamelled",
+            "Carbon Steel",
+            "Bamboo",
+            "Stoneware",
+            "Pre-Seasoned",
+            "Nonstick",
+            "Walnut",
+        ),
+        extras=("with Lid", "Set of 2", "Dishwasher Safe", "Chef's Edition"),
+        subcategories=(
+            Subcategory(
+                "Cookware",
+                ("Skillet", "Dutch Oven", "Saucepan", "Wok", "Grill Pan"),
+                ("pan",),
+                (24, 140),
+            ),
+            Subcategory(
+                "Tools",
+                ("Chef's Knife", "Cutting Board", "Pepper Mill", "Mixing Bowl", "Spatula"),
+                ("color",),
+                (8, 65),
+            ),
+            Subcategory(
+                "Coffee & Tea",
+                ("Pour-Over Kettle", "French Press", "Coffee Beans", "Matcha Whisk", "Tea Tin"),
+                ("roast", "capacity"),
+                (9, 58),
+            ),
+            Subcategory(
+                "Pantry",
+                ("Olive Oil", "Hot Sauce", "Spice Blend", "Sea Salt Flakes", "Honey"),
+                ("pack",),
+                (6, 24),
+            ),
+        ),
+        sentences=(
+            "The {noun} we reach for every single day in our own kitchen.",
+            "Heats evenly, cleans up in seconds and will outlive its owner.",
+            "{brand} builds kitchen gear the old way: heavy, simple and repairable.",
+            "Hand wash and dry right away to keep it looking new.",
+            "Pairs well with anything else in the {shop} range.",
+        ),
+        taglines=(
+            "tools for people who cook every day",
+            "a well-stocked kitchen, delivered",
+            "good food starts here",
+        ),
+        colors=((255, 228, 196), (205, 110, 60)),
+    ),
+    Niche(
+        key="gadgets",
+        label="Gadgets",
+        shops=(
+            "Circuit & Spark",
+            "Pocket Labs",
+            "Bytesize Gear",
+            "Orbit Electronics",
+            "Night Owl Tech",
+        ),
+        brands=("Voltaire", "Nimbus Audio", "Gridline", "Koda", "Loop Labs"),
+        adjectives=(
+            "Wireless",
+            "Magnetic",
+            "Foldable",
+            "Noise-Cancelling",
+            "Fast-Charging",
+            "Compact",
+            "Smart",
+            "Solar",
+        ),
+        extras=("with USB-C", "2-Pack", "Gen 2", "Travel Edition", "with Case"),
+        subcategories=(
+            Subcategory(
+                "Audio",
+                ("Earbuds", "Headphones", "Bluetooth Speaker", "Clip Mic"),
+                ("color",),
+                (19, 149),
+            ),
+            Subcategory(
+                "Charging",
+                ("Power Bank", "Charging Stand", "Cable Organizer", "Wall Charger"),
+                ("color", "pack"),
+                (12, 69),
+            ),
+            Subcategory(
+                "Smart Home",
+                ("Desk Lamp", "Smart Plug", "Motion Light", "Tracker Tag"),
+                ("pack",),
+                (14, 89),
+            ),
+            Subcategory(
+                "Storage", ("Portable SSD", "Card Reader", "Flash Drive"), ("storage",), (15, 129)
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} that just works: pair it once and forget about it.",
+            "Backed by a two-year {brand} warranty and free firmware updates.",
+            "Fits in a jacket pocket and survives the bottom of a backpack.",
+            "Charges over USB-C; the cable is in the box, the plug is not.",
+            "Tested by the {shop} team for a month before we listed it.",
+        ),
+        taglines=(
+            "small gadgets that fix daily annoyances",
+            "tech we actually use",
+            "gear for the pocket and the desk",
+        ),
+        colors=((200, 220, 255), (40, 60, 120)),
+    ),
+    Niche(
+        key="fashion",
+        label="Fashion",
+        shops=(
+            "Thread & Thimble",
+            "Northern Knit",
+            "Lucky Seam",
+            "Oat & Indigo",
+            "Second Sunday Vintage",
+        ),
+        brands=("Wren & Co.", "Fable Denim", "Alder", "Common Thread", "Mareva"),
+        adjectives=(
+            "Organic Cotton",
+            "Linen",
+            "Merino",
+            "Relaxed",
+            "Cropped",
+            "Oversized",
+            "Recycled",
+            "Cable-Knit",
+        ),
+        extras=("Unisex", "in Garment-Dyed Cotton", "Limited Run"),
+        subcategories=(
+            Subcategory(
+                "Tops",
+                ("T-Shirt", "Sweater", "Shirt", "Hoodie", "Cardigan"),
+                ("apparel", "color"),
+                (18, 95),
+            ),
+            Subcategory(
+                "Bottoms",
+                ("Wide-Leg Jeans", "Chinos", "Joggers", "Midi Skirt"),
+                ("apparel",),
+                (28, 110),
+            ),
+            Subcategory(
+                "Accessories",
+                ("Tote Bag", "Beanie", "Scarf", "Bucket Hat", "Belt"),
+                ("color",),
+                (12, 60),
+            ),
+            Subcategory(
+                "Shoes", ("Canvas Sneakers", "Leather Loafers", "Slides"), ("shoe",), (35, 140)
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} cut for everyday wear and easy layering.",
+            "Runs true to size; size up for a roomier fit.",
+            "{brand} sews in small runs, so once a colour is gone it is gone.",
+            "Machine wash cold, hang to dry, and it will get softer every time.",
+            "Shipped in plastic-free packaging from the {shop} studio.",
+        ),
+        taglines=(
+            "slow fashion, made to last",
+            "wardrobe staples in small runs",
+            "everyday clothes, better made",
+        ),
+        colors=((230, 230, 222), (90, 100, 120)),
+    ),
+    Niche(
+        key="home",
+        label="Home",
+        shops=("Hearth & Hollow", "Linen Lane", "Moss Room", "Bright Corner Home", "Clay & Candle"),
+        brands=("Stillwater", "Nook Studio", "Larkspur Home", "Ashgrove", "Dune"),
+        adjectives=(
+            "Handmade",
+            "Stoneware",
+            "Soy Wax",
+            "Washed Linen",
+            "Rattan",
+            "Ceramic",
+            "Hand-Poured",
+            "Woven",
+        ),
+        extras=("Set of 2", "Large", "in Gift Box", "Limited Edition"),
+        subcategories=(
+            Subcategory(
+                "Candles",
+                ("Candle", "Reed Diffuser", "Wax Melts", "Incense Set"),
+                ("scent",),
+                (12, 46),
+            ),
+            Subcategory(
+                "Bedding",
+                ("Duvet Cover", "Pillowcase Pair", "Throw Blanket", "Sheet Set"),
+                ("bedding", "color"),
+                (29, 180),
+            ),
+            Subcategory(
+                "Decor",
+                ("Vase", "Planter", "Wall Mirror", "Table Lamp", "Storage Basket"),
+                ("color",),
+                (16, 120),
+            ),
+            Subcategory(
+                "Tableware",
+                ("Mug", "Dinner Plate Set", "Serving Bowl", "Tumbler"),
+                ("color", "pack"),
+                (10, 75),
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} that makes a corner feel finished.",
+            "Every piece is a little different: that is the point of handmade.",
+            "{brand} works with a family studio that has made these for three generations.",
+            "Wrapped in recycled paper and shipped carbon-neutral.",
+            "Mix and match with the rest of the {shop} collection.",
+        ),
+        taglines=(
+            "calm, useful things for the home",
+            "handmade homewares from small studios",
+            "make home feel like home",
+        ),
+        colors=((238, 232, 214), (160, 140, 110)),
+    ),
+    Niche(
+        key="pets",
+        label="Pets",
+        shops=(
+            "Wag & Whisker",
+            "The Good Boy Co.",
+            "Purrfect Pantry",
+            "Fetch Supply",
+            "Tiny Paws Club",
+        ),
+        brands=("Barkley", "Catnip Collective", "Trailhound", "Pawsome", "Little Lion"),
+        adjectives=(
+            "Chew-Proof",
+            "Orthopedic",
+            "Reflective",
+            "Grain-Free",
+            "Washable",
+            "Calming",
+            "Squeaky",
+            "Natural",
+        ),
+        extras=("for Dogs", "for Cats", "Refill Pack", "Vet Approved"),
+        subcategories=(
+            Subcategory(
+                "Dog Gear",
+                ("Dog Bed", "Leash", "Harness", "Collar", "Rope Toy"),
+                ("pet", "color"),
+                (9, 89),
+            ),
+            Subcategory(
+                "Cat Gear",
+                ("Scratching Post", "Cat Tunnel", "Wand Toy", "Window Perch"),
+                ("color",),
+                (7, 69),
+            ),
+            Subcategory(
+                "Treats",
+                ("Training Treats", "Dental Chews", "Salmon Bites", "Jerky Strips"),
+                ("pack",),
+                (6, 28),
+            ),
+            Subcategory(
+                "Grooming",
+                ("Deshedding Brush", "Pet Shampoo", "Nail Clipper", "Paw Balm"),
+                ("pack",),
+                (8, 35),
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} tested by our office dogs and two very picky cats.",
+            "Sized for real pets: check the size guide before you order.",
+            "{brand} uses food-safe materials and ships without plastic.",
+            "Spot clean or machine wash on a gentle cycle.",
+            "Part of every {shop} order goes to a local rescue shelter.",
+        ),
+        taglines=(
+            "good stuff for good pets",
+            "toys and treats pets actually like",
+            "for dogs, cats and their humans",
+        ),
+        colors=((214, 240, 220), (70, 150, 110)),
+    ),
+    Niche(
+        key="fitness",
+        label="Fitness",
+        shops=(
+            "Peak Form Supply",
+            "Flow Studio Goods",
+            "Iron Oak Fitness",
+            "Stride Running Co.",
+            "Balance Bar",
+        ),
+        brands=("Kinetic", "Summit Athletics", "Oxbow", "Pulse", "Terra Move"),
+        adjectives=(
+            "Non-Slip",
+            "Adjustable",
+            "Cork",
+            "Recovery",
+            "Sweat-Wicking",
+            "Heavy-Duty",
+            "Lightweight",
+            "Insulated",
+        ),
+        extras=("with Carry Strap", "Pro", "for Home Workouts", "2-Pack"),
+        subcategories=(
+            Subcategory(
+                "Yoga",
+                ("Yoga Mat", "Yoga Block", "Strap", "Meditation Cushion"),
+                ("color",),
+                (12, 98),
+            ),
+            Subcategory(
+                "Strength",
+                ("Dumbbell", "Kettlebell", "Resistance Bands", "Weighted Vest"),
+                ("weight",),
+                (15, 120),
+            ),
+            Subcategory(
+                "Recovery", ("Foam Roller", "Massage Ball", "Massage Gun"), ("color",), (9, 149)
+            ),
+            Subcategory(
+                "Hydration",
+                ("Water Bottle", "Shaker Cup", "Electrolyte Mix"),
+                ("capacity", "color"),
+                (8, 42),
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} built for daily training, not for the back of the closet.",
+            "Grippy when wet and easy to wipe clean after a sweaty session.",
+            "{brand} designs with coaches and physical therapists.",
+            "Comes with a free follow-along routine from the {shop} trainers.",
+            "Thirty-day trial: if it does not fit your routine, send it back.",
+        ),
+        taglines=(
+            "gear for the home gym",
+            "move a little every day",
+            "training tools without the hype",
+        ),
+        colors=((220, 245, 250), (30, 130, 150)),
+    ),
+    Niche(
+        key="toys",
+        label="Toys & Games",
+        shops=(
+            "Tinker Town Toys",
+            "Little Acorn Play",
+            "Rainy Day Games",
+            "Puzzle Parlor",
+            "Kite & Crayon",
+        ),
+        brands=("Busy Bee", "Marble Run Co.", "Playwright", "Oaklet", "Gigglebox"),
+        adjectives=(
+            "Wooden",
+            "Magnetic",
+            "Glow-in-the-Dark",
+            "Rainbow",
+            "Stacking",
+            "Cooperative",
+            "Classic",
+            "Pocket",
+        ),
+        extras=("Ages 3+", "Ages 8+", "Family Edition", "Travel Size"),
+        subcategories=(
+            Subcategory(
+                "Building",
+                ("Block Set", "Marble Run", "Magnetic Tiles", "Train Set"),
+                ("set",),
+                (14, 95),
+            ),
+            Subcategory(
+                "Games",
+                ("Card Game", "Board Game", "Jigsaw Puzzle", "Dice Game"),
+                ("set",),
+                (9, 55),
+            ),
+            Subcategory(
+                "Plush",
+                ("Plush Fox", "Plush Whale", "Teddy Bear", "Plush Octopus"),
+                ("color",),
+                (12, 40),
+            ),
+            Subcategory(
+                "Arts & Crafts",
+                ("Crayon Set", "Paint Kit", "Sticker Book", "Clay Kit"),
+                ("pack",),
+                (7, 32),
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} that survives toddlers and still entertains grown-ups.",
+            "Non-toxic paints and smooth, sanded edges.",
+            "{brand} designs toys for open-ended play: no batteries, no screens.",
+            "Gift-wrapped for free if you leave a note with your order.",
+            "Tested in the {shop} play corner by our toughest critics.",
+        ),
+        taglines=(
+            "toys for curious kids",
+            "games for the whole table",
+            "play, the old-fashioned way",
+        ),
+        colors=((255, 240, 180), (240, 140, 60)),
+    ),
+    Niche(
+        key="outdoors",
+        label="Outdoors",
+        shops=(
+            "Trail & Tarp",
+            "Campfire Provisions",
+            "Wild Fern Outfitters",
+            "Ridgeline Supply",
+            "Saltmarsh Surf",
+        ),
+        brands=("Basecamp", "Tallpine", "Northwind", "Cairn", "Wayfarer"),
+        adjectives=(
+            "Ultralight",
+            "Waterproof",
+            "Packable",
+            "Insulated",
+            "Windproof",
+            "Solar",
+            "Collapsible",
+            "Ripstop",
+        ),
+        extras=("for Backpacking", "with Stuff Sack", "2-Pack", "Trail Edition"),
+        subcategories=(
+            Subcategory(
+                "Camping",
+                ("Tent", "Sleeping Bag", "Camp Chair", "Hammock", "Lantern"),
+                ("tent", "color"),
+                (19, 260),
+            ),
+            Subcategory(
+                "Hiking",
+                ("Daypack", "Trekking Poles", "Rain Shell", "Hiking Socks"),
+                ("color", "apparel"),
+                (14, 160),
+            ),
+            Subcategory(
+                "Camp Kitchen",
+                ("Camp Stove", "Enamel Mug", "Cook Set", "Water Filter"),
+                ("pack",),
+                (9, 120),
+            ),
+        ),
+        sentences=(
+            "{an_adj} {noun} that earns its place in the pack.",
+            "Field-tested on long weekends and longer thru-hikes.",
+            "{brand} repairs what it sells: send it back and they will fix it.",
+            "Packs down small and shrugs off a surprise shower.",
+            "The {shop} crew uses this on every trip.",
+        ),
+        taglines=("gear for weekends outside", "light gear for long trails", "get outside more"),
+        colors=((214, 232, 200), (60, 100, 70)),
+    ),
+)
+
+FIRST_NAMES = (
+    "Maya",
+    "Liam",
+    "Ava",
+    "Noah",
+    "Zoe",
+    "Ethan",
+    "Priya",
+    "Mateo",
+    "Chloe",
+    "Lucas",
+    "Amara",
+    "Leo",
+    "Hana",
+    "Oliver",
+    "Sofia",
+    "Kai",
+    "Nora",
+    "Elijah",
+    "Isla",
+    "Jonah",
+    "Aisha",
+    "Ravi",
+    "Grace",
+    "Diego",
+    "Mei",
+    "Samuel",
+    "Lena",
+    "Omar",
+    "Ruby",
+    "Theo",
+    "Yuki",
+    "Caleb",
+    "Freya",
+    "Andre",
+    "Lucia",
+    "Felix",
+    "Nia",
+    "Hugo",
+    "Ines",
+    "Marcus",
+    "Elena",
+    "Tariq",
+    "Julia",
+    "Rowan",
+    "Camila",
+    "Arjun",
+    "Ivy",
+    "Finn",
+    "Sana",
+    "Miles",
+    "Leila",
+    "Oscar",
+    "Talia",
+    "Jasper",
+    "Keiko",
+    "Emmett",
+    "Layla",
+    "Nico",
+    "Harper",
+    "Dev",
+)
+LAST_NAMES = (
+    "Chen",
+    "Garcia",
+    "Patel",
+    "Nguyen",
+    "Smith",
+    "Okafor",
+    "Kim",
+    "Rossi",
+    "Johnson",
+    "Silva",
+    "Novak",
+    "Haddad",
+    "Müller",
+    "Brown",
+    "Tanaka",
+    "Lopez",
+    "Williams",
+    "Singh",
+    "Cohen",
+    "Dubois",
+    "Kowalski",
+    "Ibrahim",
+    "Andersen",
+    "Murphy",
+    "Park",
+    "Reyes",
+    "Fischer",
+    "Ali",
+    "Moreau",
+    "Baker",
+    "Santos",
+    "Walker",
+    "Ito",
+    "Hughes",
+    "Mensah",
+    "Larsen",
+    "Costa",
+    "Evans",
+    "Sato",
+    "Rivera",
+    "Byrne",
+    "Schmidt",
+    "Adeyemi",
+    "Jensen",
+    "Ortiz",
+    "Khan",
+    "Bianchi",
+    "Price",
+    "Lindqvist",
+    "Wong",
+)
+STREETS = (
+    "Maple Ave",
+    "Oak St",
+    "Cedar Ln",
+    "Harbor Rd",
+    "Pine St",
+    "Elm St",
+    "Willow Way",
+    "Lake Dr",
+    "Hillcrest Rd",
+    "Sunset Blvd",
+    "Park Ave",
+    "River Rd",
+    "Orchard Ln",
+    "Mill St",
+    "Church St",
+    "Highland Ave",
+    "Bay St",
+    "Meadow Ln",
+    "Spring St",
+    "Union St",
+)
+CITIES = (  # city, state, first three digits of its ZIP codes
+    ("Portland", "OR", "972"),
+    ("Austin", "TX", "787"),
+    ("Brooklyn", "NY", "112"),
+    ("Denver", "CO", "802"),
+    ("Seattle", "WA", "981"),
+    ("Chicago", "IL", "606"),
+    ("Atlanta", "GA", "303"),
+    ("Minneapolis", "MN", "554"),
+    ("San Diego", "CA", "921"),
+    ("Oakland", "CA", "946"),
+    ("Boston", "MA", "021"),
+    ("Philadelphia", "PA", "191"),
+    ("Nashville", "TN", "372"),
+    ("Madison", "WI", "537"),
+    ("Tucson", "AZ", "857"),
+    ("Raleigh", "NC", "276"),
+    ("Pittsburgh", "PA", "152"),
+    ("Salt Lake City", "UT", "841"),
+    ("Asheville", "NC", "288"),
+    ("Burlington", "VT", "054"),
+    ("Santa Fe", "NM", "875"),
+    ("Columbus", "OH", "432"),
+    ("Richmond", "VA", "232"),
+    ("Boise", "ID", "837"),
+)
+CARRIERS = ("UPS", "USPS", "FedEx", "DHL Express", "OnTrac")
+BUYER_CANCEL_REASONS = (
+    "Ordered the wrong size",
+    "Found it cheaper elsewhere",
+    "Ordered by mistake",
+    "No longer needed",
+)
+SELLER_CANCEL_REASONS = (
+    "Item damaged in our storeroom",
+    "Last unit failed our quality check",
+    "Cannot ship to this address",
+)
