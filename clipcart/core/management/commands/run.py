@@ -35,12 +35,12 @@ class Command(BaseCommand):
         if not no_worker:
             manager.add_process(
                 "worker",
-                f"{python} -m celery -A clipcart worker --pool=threads "
+                f"{python} -m celery -A clipcart --quiet worker --pool=threads "
                 "--concurrency=2 --loglevel=WARNING",
                 env=env,
             )
             manager.add_process(
-                "beat", f"{python} -m celery -A clipcart beat --loglevel=WARNING", env=env
+                "beat", f"{python} -m celery -A clipcart --quiet beat --loglevel=WARNING", env=env
             )
         self.stdout.write(
             self.style.SUCCESS(f"Clipcart is at http://{host}:{port}/  (Ctrl-C stops)")
