@@ -232,6 +232,9 @@ def test_ship_form_marks_the_order_shipped(seller_client, shop, paid_order):
     assert "Shipped" in response.content.decode() and "1Z999AA1012" in response.content.decode()
     assert paid_order.status == "shipped"
     assert (paid_order.carrier, paid_order.tracking_number) == ("UPS", "1Z999AA1012")
+    chips = response.content.decode().split('id="status-filter"')[1]
+    assert 'hx-swap-oob="true"' in chips
+    assert 'Shipped <span class="chip-count">1</span>' in chips
 
 
 def test_a_bad_tracking_number_is_refused(seller_client, shop, paid_order):

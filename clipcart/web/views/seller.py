@@ -177,23 +177,26 @@ def orders(request: HttpRequest, shop_id: int) -> HttpResponse:
     page = order_selectors.orders_of_shop(
         shop_id=shop.pk, status=status, cursor=request.GET.get("cursor") or None
     )
-    context = {
-        "shop": shop,
-        "page": page,
-        "status": status,
-        "statuses": OrderStatus.choices,
-        "counts": order_selectors.order_status_counts(shop_id=shop.pk),
-    }
+    context = {"shop": shop, "page": page, **_status_filter(shop, status)}
     return render(request, "web/seller/orders.html", context)
+
+
+def _status_filter(shop, status: str) -> dict:
+    """What the status chips show: each status with its count, the current one marked."""
+    counts = order_selectors.order_status_counts(shop_id=shop.pk)
+    return {"status": status, "statuses": OrderStatus.choices, "counts": counts}
 
 
 def _order_page(request: HttpRequest, shop, order_id: int, form: ShipForm) -> HttpResponse:
     order = order_selectors.order_of_shop(shop_id=shop.pk, order_id=order_id)
-    htmx = request.htmx  # type: ignore[attr-defined]
-    template = "web/seller/_order_row.html" if htmx else "web/seller/order.html"
-    covers = catalog_selectors.cover_images({line.product_id for line in order.lines.all()})
-    context = {"shop": shop, "order": order, "ship_form": form, "covers": covers}
-    return render(request, template, context, status=form.status)
+    if not request.htmx:  # type: ignore[attr-defined]
+        covers = catalog_selectors.cover_images({line.product_id for line in order.lines.all()})
+        context = {"shop": shop, "order": order, "ship_form": form, "covers": covers}
+        return render(request, "web/seller/order.html", context, status=form.status)
+    # The row is swapped in place; the status chips' counts follow out of band.
+    context = {"order": order, "ship_form": form, "shop": shop}
+    context.update(_status_filter(shop, request.POST.get("status_filter", "")))
+    return render(request, "web/seller/_order_row.html", context, status=form.status)
 
 
 @login_required
