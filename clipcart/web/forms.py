@@ -269,7 +269,7 @@ class VariantRowForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if (data.get("sku") or data.get("price") is not None) and not data.get("name"):
             self.add_error("name", "Name this variant.")
         if data.get("name") and data.get("stock") is None:
