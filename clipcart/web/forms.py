@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.template.defaultfilters import pluralize
 
 from clipcart.core.errors import DomainError
 from clipcart.core.money import CURRENCIES
@@ -30,6 +31,8 @@ class ServiceForm(forms.Form):
 
     status = 200
     result: Any = None
+    # Service field names that this form calls by another name.
+    field_aliases: dict[str, str] = {}
 
     def submit(self, action: Callable[[dict], Any]) -> bool:
         if not self.is_valid():
@@ -46,6 +49,7 @@ class ServiceForm(forms.Form):
         # Services name fields by their API path ("shipping_address.city", "variants.price");
         # the last part is the form field when the form has one.
         name = (error.field or "").rsplit(".", 1)[-1]
+        name = self.field_aliases.get(name, name)
         self.add_error(name if name in self.fields else None, error.message)
         # A page has no WWW-Authenticate challenge to send with a 401: the form is the challenge.
         self.status = 200 if error.status == 401 else error.status
@@ -198,6 +202,8 @@ class MultipleImageField(forms.ImageField):
 
 
 class ProductForm(ServiceForm):
+    field_aliases = {"image": "images"}  # the image service judges one file at a time
+
     title = forms.CharField(max_length=200)
     description = forms.CharField(
         max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -246,6 +252,48 @@ class ProductForm(ServiceForm):
             self.status = error.status
             return
         super().show_error(error)
+
+
+class ProductEditForm(ServiceForm):
+    """A listed product's words, status and handling time, and photos to add to it."""
+
+    # `status` is ServiceForm's HTTP status, so the product's status field is named for itself.
+    field_aliases = {"image": "images", "status": "product_status"}
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    product_status = forms.ChoiceField(
+        label="Status",
+        choices=[("active", "Active"), ("draft", "Draft"), ("archived", "Archived")],
+        help_text="Shoppers see active products only. Orders already placed are kept.",
+        widget=forms.RadioSelect,
+    )
+    handling_days = forms.IntegerField(
+        label="Handling time (business days, optional)",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+    )
+    images = MultipleImageField(
+        label="Add photos",
+        required=False,
+        help_text=f"Up to {MAX_IMAGES} at a time. They go after the photos above.",
+    )
+
+    def __init__(self, *args, product, shop_handling_days: int, **kwargs):
+        kwargs["initial"] = {
+            "title": product.title,
+            "description": product.description,
+            "product_status": product.status,
+            "handling_days": product.handling_days,
+        }
+        super().__init__(*args, **kwargs)
+        if product.kind == "external":  # the other store ships it: no handling time to set
+            del self.fields["handling_days"]
+            return
+        days = f"{shop_handling_days} business day{pluralize(shop_handling_days)}"
+        self.fields["handling_days"].help_text = f"Leave empty to use the shop's ({days})."
 
 
 class VariantRowForm(forms.Form):

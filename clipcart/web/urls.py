@@ -25,6 +25,11 @@ urlpatterns = [
     path("seller/<int:shop_id>/products/", seller.products, name="seller_products"),
     path("seller/<int:shop_id>/products/new/", seller.new_product, name="seller_product_new"),
     path(
+        "seller/<int:shop_id>/products/<int:product_id>/",
+        seller.edit_product,
+        name="seller_product_edit",
+    ),
+    path(
         "seller/<int:shop_id>/variants/<int:variant_id>/",
         seller.edit_variant,
         name="seller_variant",

@@ -1,4 +1,4 @@
-"""The seller center: shops, products with inline price and stock, settings, orders to ship.
+"""The seller center: shops, products (inline price and stock, an edit page), settings, orders.
 
 Every view starts with `require_shop_staff`: someone else's shop is a 403, an unknown one 404.
 """
@@ -19,6 +19,7 @@ from clipcart.orders import selectors as order_selectors
 from clipcart.orders import services as order_services
 from clipcart.orders.models import OrderStatus
 from clipcart.web.forms import (
+    ProductEditForm,
     ProductForm,
     ShipForm,
     ShopForm,
@@ -148,6 +149,42 @@ def new_product(request: HttpRequest, shop_id: int) -> HttpResponse:
         form.status = 422
     context = {"shop": shop, "form": form, "variants": variants}
     return render(request, "web/seller/product_form.html", context, status=form.status)
+
+
+def _update_product(shop, product_id: int, data: dict):
+    # One piece of work, on a fresh copy: a refused photo leaves the words and status unsaved,
+    # and the page still shows the product as it is stored.
+    with transaction.atomic():
+        product = catalog_services.shop_product(shop=shop, product_id=product_id)
+        catalog_services.update_product(
+            product=product,
+            title=data["title"],
+            description=data["description"],
+            status=data["product_status"],
+            handling_days=data.get("handling_days", ""),  # "" leaves it as it is
+        )
+        for upload in data["images"]:
+            catalog_services.add_product_image(product=product, upload=upload, alt=product.title)
+    return product
+
+
+@login_required
+@shows_domain_errors
+def edit_product(request: HttpRequest, shop_id: int, product_id: int) -> HttpResponse:
+    shop = _staff_shop(request, shop_id)
+    product = catalog_services.shop_product(shop=shop, product_id=product_id)
+    post = request.method == "POST"
+    form = ProductEditForm(
+        request.POST if post else None,
+        request.FILES if post else None,
+        product=product,
+        shop_handling_days=shop.handling_days,
+    )
+    if post and form.submit(lambda data: _update_product(shop, product.pk, data)):
+        messages.success(request, f"{form.result.title} is saved.")
+        return redirect("web:seller_product_edit", shop_id=shop.pk, product_id=product.pk)
+    context = {"shop": shop, "product": product, "form": form}
+    return render(request, "web/seller/product_edit.html", context, status=form.status)
 
 
 @login_required
