@@ -168,6 +168,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL == "filesystem://"
     else {}
 )
+# Every process may publish (a page schedules a thumbnail), so the folders must exist before
+# the first worker ever starts.
+for _folder in CELERY_BROKER_TRANSPORT_OPTIONS.values():
+    if isinstance(_folder, str):
+        Path(_folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -179,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-reservations": {
         "task": "inventory.release_expired_reservations",
         "schedule": 60.0,
+    },
+    "make-missing-thumbnails": {
+        "task": "catalog.make_missing_thumbnails",
+        "schedule": 300.0,
     },
 }
 

@@ -292,7 +292,9 @@ def add_product_image(*, product: Product, upload: UploadedFile, alt: str = "") 
     record.save()
     from . import tasks  # tasks import services; deferred to keep the import graph acyclic
 
-    transaction.on_commit(lambda: tasks.make_thumbnail.delay(record.pk))
+    # robust: the image is saved either way; if the broker is down, the periodic sweep
+    # (make_missing_thumbnails) makes the thumbnail later instead of the upload failing.
+    transaction.on_commit(lambda: tasks.make_thumbnail.delay(record.pk), robust=True)
     return record
 
 
@@ -309,6 +311,14 @@ def make_thumbnail(*, image_id: int) -> None:
     name = (record.image.name or "image").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     record.thumbnail.save(f"{name}-thumb.webp", ContentFile(buffer.getvalue()), save=False)
     ProductImage.objects.filter(pk=record.pk).update(thumbnail=record.thumbnail.name)
+
+
+def make_missing_thumbnails(*, limit: int = 200) -> int:
+    """Makes the thumbnails that a lost job never made. Returns how many it made."""
+    ids = list(ProductImage.objects.filter(thumbnail="").values_list("pk", flat=True)[:limit])
+    for image_id in ids:
+        make_thumbnail(image_id=image_id)
+    return len(ids)
 
 
 # --- External products --------------------------------------------------------------------------

@@ -51,3 +51,13 @@ def test_another_shop_cannot_add_images_to_my_product(other_seller_api, shop, ot
     assert upload(other_seller_api, other_shop, product, png()).status_code == 404
     assert upload(other_seller_api, shop, product, png()).status_code == 403
     assert not ProductImage.objects.exists()
+
+
+def test_a_lost_thumbnail_job_is_made_up_by_the_periodic_sweep(seller_api, shop, product):
+    from clipcart.catalog.tasks import make_missing_thumbnails
+
+    upload(seller_api, shop, product, png())  # on_commit never fires here: the job is "lost"
+    assert not ProductImage.objects.get().thumbnail
+    assert make_missing_thumbnails.delay().get() == 1
+    assert ProductImage.objects.get().thumbnail.name.endswith("-thumb.webp")
+    assert make_missing_thumbnails.delay().get() == 0

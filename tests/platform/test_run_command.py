@@ -120,3 +120,10 @@ def test_run_serves_web_runs_background_jobs_and_stops_together_on_ctrl_c(embedd
             os.killpg(process.pid, signal.SIGKILL)
     output = process.stdout.read() if process.stdout else ""
     assert "Clipcart is at" in output
+
+
+def test_a_job_can_be_queued_before_any_worker_has_ever_started(embedded_env, tmp_path):
+    clipcart(embedded_env, "migrate")
+    clipcart(embedded_env, "shell", "-c", ENQUEUE)
+    queued = list((tmp_path / "var" / "celery" / "queue").glob("*.msg"))
+    assert len(queued) == 1
