@@ -3,6 +3,7 @@ exactly as they do in production."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import factory
@@ -10,6 +11,7 @@ import factory
 from clipcart.accounts.models import User
 from clipcart.catalog import services as catalog_services
 from clipcart.catalog.models import Product, Shop
+from clipcart.checkout import services as checkout_services
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -65,3 +67,23 @@ def make_product(
         variants=variants,
         **kwargs,
     )
+
+
+def buy(buyer: User, variant_ids: list[int], *, quantity: int = 1) -> list[dict]:
+    """A paid checkout of `quantity` units of each variant, through the real service; returns
+    the orders as the API answers them."""
+    from .conftest import ADDRESS
+
+    cart = checkout_services.get_or_create_cart(user=buyer)
+    for variant_id in variant_ids:
+        checkout_services.add_item(cart=cart, variant_id=variant_id, quantity=quantity)
+    result = checkout_services.checkout(
+        buyer=buyer,
+        cart=cart,
+        shipping_address=ADDRESS,
+        payment={"method": "test", "token": "tok_visa"},
+        idempotency_key=uuid.uuid4().hex,
+        request_body={},
+    )
+    assert result.status == 201, result.body
+    return result.body["orders"]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from clipcart.checkout import services as checkout_services
 from clipcart.orders.models import Order
 from tests.conftest import ADDRESS
-from tests.factories import PASSWORD, UserFactory, make_product, make_shop
+from tests.factories import PASSWORD, UserFactory, buy, make_product, make_shop
 
 from .conftest import screenshot
 
@@ -37,20 +35,9 @@ def hoodie(transactional_db):
 
 @pytest.fixture
 def paid_order(hoodie):
-    buyer = UserFactory(username="sam")
-    cart = checkout_services.get_or_create_cart(user=buyer)
     large = hoodie.variants.get(name="Large")
-    checkout_services.add_item(cart=cart, variant_id=large.pk, quantity=1)
-    result = checkout_services.checkout(
-        buyer=buyer,
-        cart=cart,
-        shipping_address=ADDRESS,
-        payment={"method": "test", "token": "tok_visa"},
-        idempotency_key=uuid.uuid4().hex,
-        request_body={},
-    )
-    assert result.status == 201, result.body
-    return Order.objects.get(pk=result.body["orders"][0]["id"])
+    (order,) = buy(UserFactory(username="sam"), [large.pk])
+    return Order.objects.get(pk=order["id"])
 
 
 def test_new_visitor_registers_searches_and_buys_a_hoodie(phone_page, hoodie):

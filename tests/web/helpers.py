@@ -8,7 +8,7 @@ import uuid
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from clipcart.checkout import services as checkout_services
+from tests import factories
 from tests.conftest import ADDRESS
 
 
@@ -27,20 +27,8 @@ def checkout_form(token: str = "tok_visa", key: str | None = None, **address) ->
 
 
 def buy(buyer, *products, quantity: int = 1):
-    """Pays for one unit of each product through the checkout service: paid orders."""
-    cart = checkout_services.get_or_create_cart(user=buyer)
-    for product in products:
-        checkout_services.add_item(cart=cart, variant_id=variant(product).pk, quantity=quantity)
-    result = checkout_services.checkout(
-        buyer=buyer,
-        cart=cart,
-        shipping_address=ADDRESS,
-        payment={"method": "test", "token": "tok_visa"},
-        idempotency_key=uuid.uuid4().hex,
-        request_body={},
-    )
-    assert result.status == 201, result.body
-    return result.body["orders"]
+    """Pays for `quantity` units of each product's first variant: paid orders."""
+    return factories.buy(buyer, [variant(p).pk for p in products], quantity=quantity)
 
 
 def png_file(name: str = "photo.png", size=(640, 480), color=(225, 29, 72)) -> SimpleUploadedFile:
