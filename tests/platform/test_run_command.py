@@ -84,12 +84,21 @@ def answers(url: str) -> bool:
         return False
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def processes_of(env: dict) -> list[int]:
+    """Every live process started with this test's var dir: the supervisor and its children
+    (honcho gives each child its own session, so a process group would miss them)."""
+    marker = f"CLIPCART_VAR_DIR={env['CLIPCART_VAR_DIR']}".encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if marker in handle.read().split(b"\0"):
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
 
 
 def test_run_serves_web_runs_background_jobs_and_stops_together_on_ctrl_c(embedded_env):
@@ -106,18 +115,19 @@ def test_run_serves_web_runs_background_jobs_and_stops_together_on_ctrl_c(embedd
     )
     try:
         assert wait_until(lambda: answers(f"http://127.0.0.1:{port}/api/v1/products"), 60)
+        assert len(processes_of(embedded_env)) >= 4  # supervisor, web, worker, beat
         clipcart(embedded_env, "shell", "-c", ENQUEUE)
         released = wait_until(
             lambda: clipcart(embedded_env, "shell", "-c", HELD).split()[-1] == "0", 60
         )
         assert released, "the worker did not run the task sent through the embedded broker"
 
-        os.killpg(process.pid, signal.SIGINT)
+        process.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal delivers
         process.wait(timeout=30)
-        assert wait_until(lambda: not group_alive(process.pid), 15), "a child outlived Ctrl-C"
+        assert wait_until(lambda: not processes_of(embedded_env), 15), "a child outlived Ctrl-C"
     finally:
-        if group_alive(process.pid):
-            os.killpg(process.pid, signal.SIGKILL)
+        for pid in processes_of(embedded_env):
+            os.kill(pid, signal.SIGKILL)
     output = process.stdout.read() if process.stdout else ""
     assert "Clipcart is at" in output
 
