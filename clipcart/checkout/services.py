@@ -252,6 +252,16 @@ def _check_quote(quote: Quote) -> None:
             code="unavailable",
             field="cart",
         )
+    short = next((q for q in quote.lines if q.available < q.line.quantity), None)
+    if short is not None:  # the reservation re-checks under lock; this only answers early
+        raise _out_of_stock(short)
+
+
+def _out_of_stock(line) -> OutOfStock:
+    # Name the item: "out of stock" alone leaves a shopper with a big cart guessing.
+    return OutOfStock(
+        f"{line.variant.product.title} ({line.variant.name}) is out of stock.", field="quantity"
+    )
 
 
 def _reserve(quote: Quote):
@@ -260,12 +270,8 @@ def _reserve(quote: Quote):
     try:
         return inventory_services.reserve(takes=takes, expires_at=expires_at)
     except OutOfStock:
-        # Name the item: "out of stock" alone leaves a shopper with a big cart guessing.
         short = next((q for q in quote.lines if q.available < q.line.quantity), quote.lines[0])
-        raise OutOfStock(
-            f"{short.variant.product.title} ({short.variant.name}) is out of stock.",
-            field="quantity",
-        ) from None
+        raise _out_of_stock(short) from None
 
 
 def _result_body(payment_status: str, orders: list[Order]) -> dict:
@@ -285,15 +291,30 @@ def _result_body(payment_status: str, orders: list[Order]) -> dict:
     }
 
 
-def place_order(
-    *, buyer, cart: Cart, shipping_address: object, payment: object, key: str
-) -> CheckoutResult:
-    """Runs one checkout of `cart` (no idempotency handling; see `checkout`)."""
+@dataclass(frozen=True)
+class PreparedCheckout:
+    """A checkout that passed every check that needs no write: what `place_order` executes."""
+
+    quote: Quote
+    address: dict
+    payment: dict
+
+
+def prepare_checkout(*, cart: Cart, shipping_address: object, payment: object) -> PreparedCheckout:
+    """Validates the request and prices the cart; reads only, so a rejected request (bad input,
+    an empty cart, a sold-out item) costs no write, which keeps a flash sale's many sold-out
+    answers cheap."""
     address = check_address(shipping_address)
     if not isinstance(payment, dict) or not isinstance(payment.get("token"), str):
         raise InvalidInput("A payment token is required.", field="payment.token")
     quote = quote_cart(cart)
     _check_quote(quote)
+    return PreparedCheckout(quote=quote, address=address, payment=payment)
+
+
+def place_order(*, buyer, prepared: PreparedCheckout) -> CheckoutResult:
+    """Executes a prepared checkout: reserve → pay → confirm (no idempotency; see `checkout`)."""
+    quote, address, payment = prepared.quote, prepared.address, prepared.payment
     hold = _reserve(quote)
     try:
         charge = payment_services.authorize_payment(
@@ -343,6 +364,16 @@ def _claim(*, user, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
         return IdempotencyKey.objects.get(user=user, scope="checkout", key=key), False
 
 
+def _replay(record: IdempotencyKey, fingerprint: str) -> CheckoutResult:
+    if record.fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was used with a different request.",
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
+        )
+    return _wait_for_answer(record)
+
+
 def _wait_for_answer(record: IdempotencyKey) -> CheckoutResult:
     deadline = time.monotonic() + settings.CLIPCART_IDEMPOTENCY_WAIT_SECONDS
     while record.state == IdempotencyKey.State.IN_PROGRESS:
@@ -373,31 +404,26 @@ def checkout(
     """A checkout with the Idempotency-Key semantics of API.md: the same key and body answer
     with the first answer (errors included), the same key with another body is a 409."""
     if not idempotency_key:
-        return place_order(
-            buyer=buyer, cart=cart, shipping_address=shipping_address, payment=payment, key=""
-        )
+        prepared = prepare_checkout(cart=cart, shipping_address=shipping_address, payment=payment)
+        return place_order(buyer=buyer, prepared=prepared)
     if not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):
         raise InvalidInput(
             "Idempotency-Key must be 1–120 visible ASCII characters.", field="Idempotency-Key"
         )
     fingerprint = _fingerprint(request_body)
+    previous = IdempotencyKey.objects.filter(
+        user=buyer, scope="checkout", key=idempotency_key
+    ).first()
+    if previous is not None:
+        return _replay(previous, fingerprint)
+    # As at Stripe, a request refused before it runs (invalid, empty cart, sold out) saves no
+    # answer: nothing happened, so the same key may be retried.
+    prepared = prepare_checkout(cart=cart, shipping_address=shipping_address, payment=payment)
     record, claimed = _claim(user=buyer, key=idempotency_key, fingerprint=fingerprint)
-    if not claimed:
-        if record.fingerprint != fingerprint:
-            raise Conflict(
-                "This Idempotency-Key was used with a different request.",
-                code="idempotency_key_reused",
-                field="Idempotency-Key",
-            )
-        return _wait_for_answer(record)
+    if not claimed:  # a simultaneous copy of this request got there first
+        return _replay(record, fingerprint)
     try:
-        result = place_order(
-            buyer=buyer,
-            cart=cart,
-            shipping_address=shipping_address,
-            payment=payment,
-            key=idempotency_key,
-        )
+        result = place_order(buyer=buyer, prepared=prepared)
     except DomainError as error:
         result = CheckoutResult(status=error.status, body=error.as_dict())
     except BaseException:

@@ -188,3 +188,31 @@ def test_orders_record_frozen_lines_and_their_history(shopper_api, seller_api, p
         ("", "pending_payment"),
         ("pending_payment", "paid"),
     ]
+
+
+def test_a_replay_after_success_returns_the_first_answer_even_with_an_empty_cart(
+    shopper_api, product
+):
+    cart_with(shopper_api, product)
+    first = shopper_api.post("/checkout", checkout_body(), headers={"Idempotency-Key": "once"})
+    assert shopper_api.get("/cart").json()["lines"] == []
+    again = shopper_api.post("/checkout", checkout_body(), headers={"Idempotency-Key": "once"})
+    assert (again.status_code, again.json()) == (201, first.json())
+
+
+def test_a_sold_out_refusal_saves_no_answer_so_the_key_works_after_a_restock(
+    shopper_api, seller_api, product
+):
+    from clipcart.checkout.models import IdempotencyKey
+
+    variant = first_variant(product)
+    cart_with(shopper_api, product, 3)
+    seller_api.patch(f"/shops/{product.shop_id}/variants/{variant.pk}", {"stock": 0})
+    refused = shopper_api.post("/checkout", checkout_body(), headers={"Idempotency-Key": "k"})
+    assert refused.status_code == 409
+    assert not IdempotencyKey.objects.exists()
+
+    seller_api.patch(f"/shops/{product.shop_id}/variants/{variant.pk}", {"stock": 5})
+    retried = shopper_api.post("/checkout", checkout_body(), headers={"Idempotency-Key": "k"})
+    assert retried.status_code == 201
+    assert Order.objects.count() == 1
