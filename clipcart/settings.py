@@ -134,8 +134,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A connection pool per process (Django's psycopg pool), not persistent connections: under
+    # ASGI every request runs in a fresh thread, so a kept connection is never reused and a
+    # busy server runs out of PostgreSQL connections (measured: "too many clients").
+    _pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=8)
+    if _pool_size > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": _pool_size, "timeout": 10}
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     raise ImproperlyConfigured(
         f"DATABASE_URL must point at PostgreSQL or SQLite, got {DATABASES['default']['ENGINE']}."

@@ -328,6 +328,12 @@ def place_order(*, buyer, prepared: PreparedCheckout) -> CheckoutResult:
     except DomainError:
         inventory_services.release(hold=hold)
         raise
+    except Exception:
+        # An operational failure (a dropped connection, a gateway timeout) may come after the
+        # provider authorized: give the units back and void whatever was authorized.
+        inventory_services.release(hold=hold)
+        payment_services.void_if_authorized(idempotency_key=f"checkout-{hold}")
+        raise
     try:
         with transaction.atomic():
             if not inventory_services.allocate(hold=hold):

@@ -3,6 +3,7 @@ a gateway call can take seconds, and a lock held that long would stall every oth
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError
@@ -12,6 +13,7 @@ from clipcart.core.errors import Conflict, InvalidInput, PaymentFailed
 from .gateways import get_gateway
 from .models import Payment
 
+logger = logging.getLogger(__name__)
 METHODS = {"test"}
 
 
@@ -80,6 +82,17 @@ def void_payment(*, payment: Payment) -> Payment:
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.VOIDED)
         payment.status = Payment.Status.VOIDED
     return payment
+
+
+def void_if_authorized(*, idempotency_key: str) -> None:
+    """Best-effort clean-up after a failed checkout: voids the authorization recorded under
+    this key, if any. Never raises: it runs while another error is already being reported."""
+    try:
+        payment = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if payment is not None:
+            void_payment(payment=payment)
+    except Exception:
+        logger.exception("Could not void the authorization %s", idempotency_key)
 
 
 def refund_payment(*, payment_id: int, amount: Decimal, reason_key: str) -> Payment:

@@ -216,3 +216,34 @@ def test_a_sold_out_refusal_saves_no_answer_so_the_key_works_after_a_restock(
     retried = shopper_api.post("/checkout", checkout_body(), headers={"Idempotency-Key": "k"})
     assert retried.status_code == 201
     assert Order.objects.count() == 1
+
+
+def test_an_operational_failure_after_authorizing_releases_stock_and_voids_the_charge(
+    shopper, product, monkeypatch
+):
+    from clipcart.checkout import services as checkout_services
+    from clipcart.payments import services as payment_services
+
+    real_authorize = payment_services.authorize_payment
+
+    def authorize_then_lose_the_connection(**kwargs):
+        real_authorize(**kwargs)
+        raise ConnectionError("the database went away after the provider said yes")
+
+    monkeypatch.setattr(payment_services, "authorize_payment", authorize_then_lose_the_connection)
+    cart = checkout_services.get_or_create_cart(user=shopper)
+    checkout_services.add_item(cart=cart, variant_id=first_variant(product).pk, quantity=2)
+    with pytest.raises(ConnectionError):
+        checkout_services.checkout(
+            buyer=shopper,
+            cart=cart,
+            shipping_address=checkout_body()["shipping_address"],
+            payment={"method": "test", "token": "tok_visa"},
+            idempotency_key="flaky",
+            request_body={},
+        )
+    assert available_quantity(first_variant(product).pk) == 10
+    assert Payment.objects.get().status == "voided"
+    from clipcart.checkout.models import IdempotencyKey
+
+    assert not IdempotencyKey.objects.exists()  # the buyer may retry with the same key
