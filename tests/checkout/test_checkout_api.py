@@ -247,3 +247,34 @@ def test_an_operational_failure_after_authorizing_releases_stock_and_voids_the_c
     from clipcart.checkout.models import IdempotencyKey
 
     assert not IdempotencyKey.objects.exists()  # the buyer may retry with the same key
+
+
+def test_the_gateway_is_never_called_inside_a_database_transaction(
+    shopper_api, product, monkeypatch
+):
+    """No row lock can be held across a payment call, because no transaction is open."""
+    from django.db import connection
+
+    from clipcart.payments.gateways import TestGateway
+
+    seen = []
+
+    def inside_a_transaction_of_ours() -> bool:
+        # pytest-django wraps the test in one transaction; a savepoint on top of it would be
+        # a transaction opened by the code under test.
+        return bool(connection.savepoint_ids)
+
+    for operation in ("authorize", "capture", "void", "refund"):
+        real = getattr(TestGateway, operation)
+
+        def spy(self, *args, _real=real, _operation=operation, **kwargs):
+            seen.append((_operation, inside_a_transaction_of_ours()))
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(TestGateway, operation, spy)
+
+    cart_with(shopper_api, product)
+    order_id = shopper_api.post("/checkout", checkout_body()).json()["orders"][0]["id"]
+    shopper_api.post(f"/orders/{order_id}/cancel", {})
+    assert [op for op, _ in seen] == ["authorize", "capture", "refund"]
+    assert not any(inside for _, inside in seen)
