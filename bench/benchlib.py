@@ -112,12 +112,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_env(*, database_url: str, conn_max_age: int, redis_url: str = "") -> dict[str, str]:
+def server_env(
+    *, database_url: str, pool_size: int, conn_max_age: int = 0, redis_url: str = ""
+) -> dict[str, str]:
     """The environment of a production deployment: DEBUG off, a real secret, PostgreSQL."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="clipcart.settings",
         DATABASE_URL=database_url,
+        DATABASE_POOL_MAX_SIZE=str(pool_size),
         DATABASE_CONN_MAX_AGE=str(conn_max_age),
         SECRET_KEY=secrets.token_urlsafe(48),
         DEBUG="false",

@@ -57,11 +57,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server", choices=lib.SERVERS, default="gunicorn-uvicorn")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn-wsgi worker")
     parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=8,
+        help="PostgreSQL connections per server process (DATABASE_POOL_MAX_SIZE; 0: no pool)",
+    )
+    parser.add_argument(
         "--conn-max-age",
         type=int,
         default=None,
-        help="DATABASE_CONN_MAX_AGE of the server (default 0 for the ASGI servers, whose "
-        "per-request threads would leak kept connections, 60 for gunicorn-wsgi)",
+        help="DATABASE_CONN_MAX_AGE of the server when --pool-size is 0 (default 0 for the "
+        "ASGI servers, whose per-request threads would leak kept connections, 60 for WSGI)",
     )
     parser.add_argument("--redis-url", default="", help="REDIS_URL for the server (optional)")
     parser.add_argument(
@@ -104,7 +110,9 @@ class World:
 
 def setup_django(database_url: str) -> None:
     """This process sets up the world through the services, so it runs Django too."""
-    os.environ.update(lib.server_env(database_url=database_url, conn_max_age=0))
+    # No pool here: this process drops and recreates the database between runs, which would
+    # leave a pool holding dead connections.
+    os.environ.update(lib.server_env(database_url=database_url, pool_size=0))
     sys.path.insert(0, str(lib.REPO))
     import django
 
@@ -364,7 +372,12 @@ def run_one(args: argparse.Namespace, buckets: int, stamp: str) -> dict:
     print(f"\n== buckets={buckets}: recreate {lib.database_name(url)}, migrate, set up", flush=True)
     connections.close_all()
     lib.recreate_database(url)
-    env = lib.server_env(database_url=url, conn_max_age=args.conn_max_age, redis_url=args.redis_url)
+    env = lib.server_env(
+        database_url=url,
+        pool_size=args.pool_size,
+        conn_max_age=args.conn_max_age,
+        redis_url=args.redis_url,
+    )
     migrate = [sys.executable, "-m", "clipcart.cli", "migrate", "--no-input", "-v", "0"]
     lib.run_command(migrate, env=env, timeout=limit, phase="migrate")
     with lib.time_limit(limit, "setup"):
@@ -487,7 +500,8 @@ def main() -> int:
     info = lib.machine()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(
-        f"server: {args.server}, conn_max_age {args.conn_max_age}, redis {args.redis_url or 'no'}"
+        f"server: {args.server}, pool {args.pool_size}, conn_max_age {args.conn_max_age}, "
+        f"redis {args.redis_url or 'no'}"
     )
     results = [run_one(args, buckets, stamp) for buckets in args.bucket_counts]
     print_table(results)
