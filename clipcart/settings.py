@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.release_expired_reservations",
         "schedule": 60.0,
     },
+    "process-pending-refunds": {
+        "task": "payments.process_pending_refunds",
+        "schedule": 120.0,
+    },
     "make-missing-thumbnails": {
         "task": "catalog.make_missing_thumbnails",
         "schedule": 300.0,

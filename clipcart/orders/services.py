@@ -172,20 +172,24 @@ def ship_order(*, shop_id: int, order_id: int, carrier: str, tracking_number: st
 
 
 def cancel_order(*, order_id: int, actor, reason: str) -> Order:
-    """Cancels an order that has not shipped, returns its units to stock and refunds it.
-
-    The status change commits first; the refund runs after, outside any lock, and is keyed by
-    the order so a retry never refunds twice."""
+    """Cancels an order that has not shipped: in one transaction the status changes, its units
+    return to stock and a refund is recorded (payments' outbox); the gateway is called after
+    commit, outside any lock, and beat retries it if the gateway is down."""
     from clipcart.inventory import services as inventory_services
     from clipcart.payments import services as payment_services
 
-    order = transition(order_id=order_id, to=S.CANCELLED, actor=actor, note=reason)
     with transaction.atomic():
+        order = transition(order_id=order_id, to=S.CANCELLED, actor=actor, note=reason)
         for line in order.lines.all():
             if line.variant_id:
                 inventory_services.restock(variant_id=line.variant_id, quantity=line.quantity)
-    if order.payment_id:
-        payment_services.refund_payment(
-            payment_id=order.payment_id, amount=order.total, reason_key=f"cancel-order-{order.pk}"
-        )
+        refund = None
+        if order.payment_id:
+            refund = payment_services.request_refund(
+                payment_id=order.payment_id,
+                amount=order.total,
+                reason_key=f"cancel-order-{order.pk}",
+            )
+    if refund is not None:
+        payment_services.process_refund(refund_id=refund.pk)
     return order

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Payment, TestGatewayCharge, TestGatewayRequest
+from .models import Payment, Refund, TestGatewayCharge, TestGatewayRequest
 
 
 @admin.register(Payment)
@@ -43,3 +43,20 @@ class TestGatewayRequestAdmin(admin.ModelAdmin):
     list_display = ("idempotency_key", "operation", "created_at")
     list_filter = ("operation",)
     search_fields = ("idempotency_key",)
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = (
+        "reason_key",
+        "payment",
+        "amount",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("reason_key", "payment__charge_id")
+    raw_id_fields = ("payment",)
+    readonly_fields = ("reason_key", "amount", "attempts", "last_error", "created_at", "updated_at")

@@ -44,6 +44,37 @@ class Payment(TimeStamped):
         return f"{self.gateway}:{self.charge_id or self.pk} {self.amount} {self.currency}"
 
 
+class Refund(TimeStamped):
+    """An outbox row for money going back to a buyer.
+
+    It is written in the same transaction as the reason for it (a cancellation), so a crash
+    can neither lose the refund nor make it twice: the gateway call happens afterwards, keyed
+    by `reason_key`, and beat retries any refund still pending.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed (needs an operator)"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField()
+    reason_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "id"], name="refund_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason_key}: {self.amount} ({self.status})"
+
+
 class TestGatewayCharge(models.Model):
     """The built-in test gateway's own ledger: what a real provider keeps on its side."""
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from clipcart.core.errors import Conflict, InvalidInput, PaymentFailed
 
 from .gateways import get_gateway
-from .models import Payment
+from .models import Payment, Refund
 
 logger = logging.getLogger(__name__)
 METHODS = {"test"}
@@ -117,3 +117,44 @@ def refund_payment(*, payment_id: int, amount: Decimal, reason_key: str) -> Paym
     Payment.objects.filter(pk=payment.pk).update(status=status, amount_refunded=refunded)
     payment.status, payment.amount_refunded = status, refunded
     return payment
+
+
+MAX_REFUND_ATTEMPTS = 8
+
+
+def request_refund(*, payment_id: int, amount: Decimal, reason_key: str) -> Refund:
+    """Records that `amount` must go back. Precondition: inside the transaction that makes the
+    refund due. Idempotent: the same `reason_key` is one refund."""
+    refund, _ = Refund.objects.get_or_create(
+        reason_key=reason_key, defaults={"payment_id": payment_id, "amount": amount}
+    )
+    return refund
+
+
+def process_refund(*, refund_id: int) -> Refund:
+    """Sends a pending refund to the gateway. Runs outside any transaction; safe to repeat."""
+    refund = Refund.objects.get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    try:
+        refund_payment(
+            payment_id=refund.payment_id, amount=refund.amount, reason_key=refund.reason_key
+        )
+    except Exception as error:  # a gateway outage: keep it pending for beat to retry
+        refund.attempts += 1
+        refund.last_error = str(error)[:300]
+        if refund.attempts >= MAX_REFUND_ATTEMPTS:
+            refund.status = Refund.Status.FAILED
+            logger.error("Refund %s failed %s times", refund.reason_key, refund.attempts)
+        refund.save(update_fields=["attempts", "last_error", "status", "updated_at"])
+        return refund
+    Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.SUCCEEDED)
+    refund.status = Refund.Status.SUCCEEDED
+    return refund
+
+
+def process_pending_refunds(*, limit: int = 100) -> int:
+    """Retries refunds still pending (beat). Returns how many went through."""
+    ids = Refund.objects.filter(status=Refund.Status.PENDING).values_list("pk", flat=True)
+    done = [process_refund(refund_id=pk) for pk in list(ids[:limit])]
+    return sum(refund.status == Refund.Status.SUCCEEDED for refund in done)

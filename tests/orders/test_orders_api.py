@@ -172,3 +172,42 @@ def test_moves_outside_the_state_machine_are_refused(shop, placed, start, target
     with pytest.raises(Conflict):
         services.transition(order_id=order_id, to=target)
     assert Order.objects.get(pk=order_id).status == start
+
+
+def test_a_refund_that_fails_at_cancel_time_stays_pending_and_beat_completes_it_once(
+    shopper_api, shop, product, placed, monkeypatch
+):
+    from clipcart.payments.gateways import GatewayResponse, TestGateway
+    from clipcart.payments.models import Refund
+    from clipcart.payments.tasks import process_pending_refunds
+
+    real_refund = TestGateway.refund
+    monkeypatch.setattr(TestGateway, "refund", lambda self, **kw: GatewayResponse(ok=False))
+    response = shopper_api.post(f"/orders/{placed[shop.pk]}/cancel", {})
+    assert response.json()["status"] == "cancelled"
+    assert available_quantity(product.variants.get().pk) == 10
+    refund = Refund.objects.get()
+    assert (refund.status, refund.attempts) == ("pending", 1)
+    assert Payment.objects.get().amount_refunded == 0
+
+    monkeypatch.setattr(TestGateway, "refund", real_refund)  # the gateway is back
+    assert process_pending_refunds.delay().get() == 1
+    assert process_pending_refunds.delay().get() == 0
+    assert Refund.objects.get().status == "succeeded"
+    assert Payment.objects.get().amount_refunded == Decimal("44.99")
+
+
+def test_a_failure_while_cancelling_leaves_the_order_paid_and_no_refund_due(
+    shopper_api, shop, product, placed, monkeypatch
+):
+    from clipcart.inventory import services as inventory_services
+    from clipcart.payments.models import Refund
+
+    def broken_restock(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(inventory_services, "restock", broken_restock)
+    with pytest.raises(RuntimeError):
+        services.cancel_order(order_id=placed[shop.pk], actor=None, reason="test")
+    assert Order.objects.get(pk=placed[shop.pk]).status == "paid"
+    assert not Refund.objects.exists()
