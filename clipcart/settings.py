@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from its bundled files, not a CDN
     "clipcart.core",
     "clipcart.accounts",
     "clipcart.catalog",
