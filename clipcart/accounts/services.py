@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from clipcart.core.errors import Conflict, InvalidInput, NotAuthenticated, RateLimited
 
@@ -58,30 +58,31 @@ def register_user(*, username: str, email: str, password: str) -> User:
         raise Conflict("That username is taken.", code="username_taken", field="username") from None
 
 
-def login_rate_limited(request: HttpRequest, *, username: str) -> bool:
-    """Counts a login attempt against both the client address and the username.
+def _failed_login_budget_spent(request: HttpRequest, *, username: str, count: bool) -> bool:
+    """Whether the client address or the username has used up its failed-login budget.
 
-    Limiting by username alone lets one attacker lock anyone out; by address alone lets a botnet
-    guess one password at many addresses. Either key over its budget refuses the attempt.
+    Only failures count, so people sharing one address (an office, a campus) who type their
+    password right never lock each other out. Limiting by username alone would let one attacker
+    lock anyone out; by address alone, a botnet could guess one password from many addresses:
+    either key over its budget refuses the attempt. `count=True` records one more failure.
     """
     rate = settings.LOGIN_RATE_LIMIT
-    by_ip = is_ratelimited(request, group="login-ip", key="ip", rate=rate, increment=True)
-    by_user = is_ratelimited(
-        request,
-        group="login-user",
-        key=lambda _group, _request: username.lower(),
-        rate=rate,
-        increment=True,
-    )
-    return bool(by_ip or by_user)
+    keys = {"login-ip": "ip", "login-user": lambda _group, _request: username.lower()}
+    spent = False
+    for group, key in keys.items():
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=count)
+        # get_usage limits when count > limit; a budget of N allows N failures, not N + 1.
+        spent = spent or (usage is not None and usage["count"] >= usage["limit"])
+    return spent
 
 
 def check_login(request: HttpRequest, *, username: str, password: str) -> User:
     """The user for these credentials, or NotAuthenticated / RateLimited."""
-    if login_rate_limited(request, username=username):
+    if _failed_login_budget_spent(request, username=username, count=False):
         raise RateLimited("Too many login attempts. Wait a few minutes and try again.")
     user = authenticate(request, username=username, password=password)
     if user is None:
+        _failed_login_budget_spent(request, username=username, count=True)
         raise NotAuthenticated("Wrong username or password.", code="invalid_credentials")
     return user
 

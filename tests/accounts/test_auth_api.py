@@ -104,3 +104,29 @@ def test_creating_a_shop_adds_the_seller_role(seller_api):
     me = seller_api.get("/me").json()
     assert me["roles"] == ["shopper", "seller"]
     assert [s["name"] for s in me["shops"]] == ["Desk Goods"]
+
+
+def test_successful_logins_do_not_use_up_the_budget(api, shopper, settings):
+    settings.LOGIN_RATE_LIMIT = "3/m"
+    for _ in range(10):
+        assert (
+            api.post("/auth/token", {"username": "shopper", "password": PASSWORD}).status_code
+            == 200
+        )
+
+
+def test_failures_for_one_username_do_not_lock_out_other_people_at_other_addresses(
+    api, shopper, stranger, settings
+):
+    settings.LOGIN_RATE_LIMIT = "3/m"
+    for _ in range(3):
+        api.post(
+            "/auth/token", {"username": "shopper", "password": "guess"}, REMOTE_ADDR="10.0.0.1"
+        )
+    locked = api.post(
+        "/auth/token", {"username": "shopper", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2"
+    )
+    other = api.post(
+        "/auth/token", {"username": "stranger", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert (locked.status_code, other.status_code) == (429, 200)
