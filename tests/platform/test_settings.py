@@ -80,3 +80,20 @@ def test_bad_values_stop_start_up_with_a_clear_message(tmp_path, env, message):
     result = load_settings(CLIPCART_VAR_DIR=str(tmp_path), **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_https_mode_makes_cookies_secure(tmp_path):
+    code = "import clipcart.settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": GOOD_KEY,
+            "HTTPS": "true",
+            "CLIPCART_VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", "True"]
