@@ -3,14 +3,20 @@ queries, so no page or API handler can fall into N+1 queries."""
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Min, Prefetch, QuerySet
 
-from clipcart.core.errors import InvalidInput, NotFound
-from clipcart.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, paginate_by_pk
+from clipcart.core.errors import NotFound
+from clipcart.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    paginate_by_pk,
+)
 from clipcart.fulfillment import clock
 from clipcart.inventory import selectors as inventory_selectors
 
@@ -42,21 +48,6 @@ def _attach_stock(products: list[Product]) -> list[Product]:
     return products
 
 
-def _encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def _decode_offset(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        if prefix != "o" or int(value) < 0:
-            raise ValueError(raw)
-        return int(value)
-    except ValueError:
-        raise InvalidInput("The cursor is not valid.", field="cursor") from None
-
-
 def browsable_products() -> QuerySet[Product]:
     """Products a shopper may see: active, in a shop that is not suspended."""
     return Product.objects.filter(status=Product.Status.ACTIVE).exclude(
@@ -86,12 +77,12 @@ def product_list(
     ranked_ids = search.matching_product_ids(query)
     allowed = set(products.filter(pk__in=ranked_ids).values_list("pk", flat=True))
     ranked_ids = [pk for pk in ranked_ids if pk in allowed]
-    offset = _decode_offset(cursor) if cursor else 0
+    offset = decode_cursor(cursor, kind="o") if cursor else 0
     window = ranked_ids[offset : offset + size]
     by_id = {p.pk: p for p in _with_card_data(Product.objects.filter(pk__in=window))}
     items = _attach_stock([by_id[pk] for pk in window if pk in by_id])
     more = offset + size < len(ranked_ids)
-    return Page(items=items, next_cursor=_encode_offset(offset + size) if more else None)
+    return Page(items=items, next_cursor=encode_cursor(offset + size, kind="o") if more else None)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,11 @@ class Quote:
         return sum(line.line.quantity for line in self.lines)
 
     @property
+    def first_short_line(self) -> QuotedLine | None:
+        """The first line asking for more units than are left, if any."""
+        return next((q for q in self.lines if q.available < q.line.quantity), None)
+
+    @property
     def problems(self) -> list[QuotedLine]:
         return [line for line in self.lines if line.problem]
 

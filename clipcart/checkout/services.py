@@ -252,7 +252,7 @@ def _check_quote(quote: Quote) -> None:
             code="unavailable",
             field="cart",
         )
-    short = next((q for q in quote.lines if q.available < q.line.quantity), None)
+    short = quote.first_short_line
     if short is not None:  # the reservation re-checks under lock; this only answers early
         raise _out_of_stock(short)
 
@@ -270,7 +270,7 @@ def _reserve(quote: Quote):
     try:
         return inventory_services.reserve(takes=takes, expires_at=expires_at)
     except OutOfStock:
-        short = next((q for q in quote.lines if q.available < q.line.quantity), quote.lines[0])
+        short = quote.first_short_line or quote.lines[0]
         raise _out_of_stock(short) from None
 
 

@@ -25,15 +25,16 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"pk:{pk}".encode()).decode().rstrip("=")
+def encode_cursor(value: int, *, kind: str = "pk") -> str:
+    """An opaque cursor for `value`; `kind` says what it counts (a primary key, an offset)."""
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, *, kind: str = "pk") -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, value = raw.split(":", 1)
-        if prefix != "pk":
+        if prefix != kind or int(value) < 0:
             raise ValueError(prefix)
         return int(value)
     except (ValueError, UnicodeDecodeError):
