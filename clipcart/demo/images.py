@@ -12,6 +12,7 @@ import colorsys
 import hashlib
 import io
 import threading
+import unicodedata
 from functools import lru_cache
 
 from django.core.files.base import ContentFile
@@ -26,6 +27,11 @@ from .world import ImagePlan
 ORIGINAL_SIZE = 640
 _COLORS = {niche.key: niche.colors for niche in v.NICHES}
 _local = threading.local()  # FreeType faces must not be shared between threads
+
+
+def _drawable(text: str) -> str:
+    """Text without accents: Pillow's built-in font has no glyph for "è" and draws a wrong one."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -94,18 +100,20 @@ def render(plan: ImagePlan, size: int) -> Image.Image:
     ink = (max(0, bottom[0] - 70), max(0, bottom[1] - 70), max(0, bottom[2] - 70))
     fill = (255 - (255 - top[0]) // 3, 255 - (255 - top[1]) // 3, 255 - (255 - top[2]) // 3)
     _draw_shape(draw, plan.shape, scale, ink=ink, fill=fill)
-    label_font = _fitted_font(draw, plan.label, size=round(64 * scale), width=size * 0.88)
+    label = _drawable(plan.label)
+    label_font = _fitted_font(draw, label, size=round(64 * scale), width=size * 0.88)
     draw.text(
         (size / 2, 500 * scale),
-        plan.label,
+        label,
         font=label_font,
         anchor="mm",
         fill=(255, 255, 255),
         stroke_width=max(1, round(3 * scale)),
         stroke_fill=ink,
     )
-    caption_font = _fitted_font(draw, plan.caption, size=round(28 * scale), width=size * 0.8)
-    draw.text((size / 2, 575 * scale), plan.caption, font=caption_font, anchor="mm", fill=ink)
+    caption = _drawable(plan.caption)
+    caption_font = _fitted_font(draw, caption, size=round(28 * scale), width=size * 0.8)
+    draw.text((size / 2, 575 * scale), caption, font=caption_font, anchor="mm", fill=ink)
     return image
 
 
