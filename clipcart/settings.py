@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "clipcart.orders",
     "clipcart.checkout",
     "clipcart.fulfillment",
+    "clipcart.media",
+    "clipcart.feed",
     "clipcart.demo",
     "clipcart.web",
     "clipcart.api",

@@ -11,10 +11,23 @@ class User(AbstractUser):
     email = models.EmailField(unique=True)
     is_creator = models.BooleanField(default=False)
     is_seller_staff = models.BooleanField(default=False)
+    display_name = models.CharField(max_length=60, blank=True)
+    bio = models.CharField(max_length=300, blank=True)
+    # Carried by links this person shares (?ref=...); made the first time they share.
+    ref_code = models.CharField(max_length=16, null=True, blank=True, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def handle(self) -> str:
+        """The public name in `/@handle`: the username, which is unique and URL-safe."""
+        return self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
 
     @property
     def roles(self) -> list[str]:
@@ -44,3 +57,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following")
+    creator = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "creator"], name="follow_once"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("creator")), name="no_self_follow"
+            ),
+        ]
+        indexes = [models.Index(fields=["creator", "-id"], name="followers_of")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.creator_id}"
