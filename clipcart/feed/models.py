@@ -69,6 +69,9 @@ class PostStats(models.Model):
     class Meta:
         verbose_name_plural = "post stats"
 
+    def __str__(self) -> str:
+        return f"Stats of post {self.post_id}"
+
 
 class CreatorStats(models.Model):
     creator = models.OneToOneField(
@@ -83,6 +86,9 @@ class CreatorStats(models.Model):
     class Meta:
         verbose_name_plural = "creator stats"
 
+    def __str__(self) -> str:
+        return f"Stats of creator {self.creator_id}"
+
 
 class HashtagDay(models.Model):
     """Views of a hashtag's posts on one UTC day: totals and 7-day growth are sums of these."""
@@ -96,3 +102,6 @@ class HashtagDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["hashtag", "day"], name="one_row_per_tag_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.hashtag_id} on {self.day}: {self.views}"

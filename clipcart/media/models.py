@@ -92,6 +92,9 @@ class PostHashtag(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "hashtag"], name="one_tag_per_post")]
 
+    def __str__(self) -> str:
+        return f"{self.hashtag_id} on {self.post_id}"
+
 
 class PostImage(models.Model):
     """One image of a photo post: the upload as received and a resized copy that is served."""
@@ -155,6 +158,9 @@ class Like(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_like")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.post_id}"
+
 
 class Comment(TimeStamped):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
@@ -189,3 +195,6 @@ class CommentReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["comment", "reporter"], name="one_report_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} of comment {self.comment_id}"
