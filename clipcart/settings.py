@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.make_missing_thumbnails",
         "schedule": 300.0,
     },
+    # View counters are exact as of the last roll-up; a minute is fresh enough for a feed.
+    "roll-up-events": {
+        "task": "feed.roll_up_events",
+        "schedule": 60.0,
+    },
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

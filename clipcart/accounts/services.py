@@ -15,9 +15,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-from clipcart.core.errors import Conflict, InvalidInput, NotAuthenticated, RateLimited
+from clipcart.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 
-from .models import ApiToken, User
+from .models import ApiToken, Follow, User
 
 TOKEN_PREFIX = "cc_"
 USERNAME_MAX = 30
@@ -121,3 +121,43 @@ def grant_creator_role(*, user: User) -> None:
     if not user.is_creator:
         User.objects.filter(pk=user.pk).update(is_creator=True)
         user.is_creator = True
+
+
+# --- Social graph and share codes ---------------------------------------------------------------
+
+REF_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes get read aloud
+
+
+def follow(*, follower: User, creator_id: int) -> bool:
+    """Follows a creator; returns True when this call made the follow (repeats are no-ops)."""
+    if follower.pk == creator_id:
+        raise InvalidInput("You cannot follow yourself.", code="self_follow", field="creator")
+    if not User.objects.filter(pk=creator_id, is_active=True).exists():
+        raise NotFound("No such creator.", code="creator_not_found")
+    _, created = Follow.objects.get_or_create(follower=follower, creator_id=creator_id)
+    return created
+
+
+def unfollow(*, follower: User, creator_id: int) -> bool:
+    deleted, _ = Follow.objects.filter(follower=follower, creator_id=creator_id).delete()
+    return deleted > 0
+
+
+def ensure_ref_code(*, user: User) -> str:
+    """The user's share code, made on first use. A clash of random codes retries."""
+    if user.ref_code:
+        return user.ref_code
+    for _ in range(5):
+        code = "".join(secrets.choice(REF_CODE_ALPHABET) for _ in range(8))
+        try:
+            with transaction.atomic():
+                made = User.objects.filter(pk=user.pk, ref_code__isnull=True).update(ref_code=code)
+        except IntegrityError:  # another user already has this code
+            continue
+        if made:
+            user.ref_code = code
+            return code
+        user.refresh_from_db(fields=["ref_code"])
+        if user.ref_code:  # a concurrent request made it first
+            return user.ref_code
+    raise Conflict("Could not make a share code; try again.")

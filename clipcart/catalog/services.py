@@ -15,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from clipcart.accounts import services as accounts_services
 from clipcart.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clipcart.core.money import parse_currency, parse_price
+from clipcart.core.text import clean_text
 from clipcart.inventory import services as inventory_services
 
 from .models import ExternalClick, Product, ProductImage, Shop, ShopMember, Variant
@@ -34,13 +35,7 @@ class VariantInput:
     sku: str = ""
 
 
-def _text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{field.replace('_', ' ').capitalize()} is required.", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"At most {max_length} characters.", field=field)
-    return text
+_text = clean_text
 
 
 def _handling_days(value: object, *, field: str = "handling_days", maximum: int = 30) -> int:

@@ -1,0 +1,283 @@
+"""Writes of the feed app: ingesting the events that pages and apps report, and rolling them up
+into the view counters of posts, creators and hashtags."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from clipcart.core.errors import InvalidInput, NotAuthenticated
+from clipcart.media import selectors as media_selectors
+
+from . import locks
+from .models import CreatorStats, Event, HashtagDay, PostStats
+
+MAX_BATCH = 500
+# Client clocks drift, so a little future is tolerated; more means a broken or lying client.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+# Beacons queue while a phone is offline, but week-old events would rewrite settled counters.
+MAX_EVENT_AGE = timedelta(days=7)
+MAX_WATCH_MS = 3 * 60 * 60 * 1000
+ROLL_UP_BATCH = 5000
+TYPES = frozenset(Event.Type.values)
+COUNTED = {  # event type → the PostStats counter it increments
+    Event.Type.IMPRESSION: "views",
+    Event.Type.COMPLETE: "completions",
+    Event.Type.SHARE: "shares",
+    Event.Type.ANCHOR_CLICK: "anchor_clicks",
+    Event.Type.ADD_TO_CART: "add_to_carts",
+    Event.Type.PURCHASE: "purchases",
+    Event.Type.NOT_INTERESTED: "not_interested",
+}
+
+
+@dataclass(frozen=True)
+class EventIn:
+    client_id: str
+    type: str
+    ts: datetime
+    video_id: int | None
+    product_id: int | None
+    watch_ms: int | None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+def actor_key(*, user, session_key: str | None) -> str:
+    """Whose events these are: the signed-in user, else the browser session."""
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    if session_key:
+        return f"s:{session_key}"
+    raise NotAuthenticated("Events need a session or a token.")
+
+
+# --- Validation ---------------------------------------------------------------------------------
+
+
+def _optional_id(raw: object, *, field: str) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**62:
+        raise InvalidInput("Ids are positive whole numbers.", field=field)
+    return raw
+
+
+def _timestamp(raw: object, *, field: str, now: datetime) -> datetime:
+    """ISO 8601 text or epoch milliseconds, within the accepted window."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        try:
+            ts = datetime.fromtimestamp(raw / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidInput("The timestamp is out of range.", field=field) from None
+    else:
+        parsed = parse_datetime(raw) if isinstance(raw, str) else None
+        if parsed is None or parsed.tzinfo is None:
+            raise InvalidInput(
+                "ts is epoch milliseconds or an ISO 8601 time with a zone.", field=field
+            )
+        ts = parsed
+    if ts > now + MAX_CLOCK_SKEW:
+        raise InvalidInput("The timestamp is in the future.", code="ts_in_future", field=field)
+    if ts < now - MAX_EVENT_AGE:
+        raise InvalidInput("The event is too old to be counted.", code="ts_too_old", field=field)
+    return ts
+
+
+def _check_event(raw: object, index: int, *, now: datetime) -> EventIn:
+    field = f"events.{index}"
+    if not isinstance(raw, dict):
+        raise InvalidInput("Each event is an object.", field=field)
+    client_id = raw.get("id")
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
+        raise InvalidInput("Each event needs an id of 1–64 characters.", field=f"{field}.id")
+    kind = raw.get("type")
+    if kind not in TYPES:
+        raise InvalidInput(
+            f"Unknown event type {str(kind)[:30]!r}.", code="unknown_type", field=f"{field}.type"
+        )
+    watch_ms = raw.get("watch_ms")
+    if watch_ms is not None and (
+        isinstance(watch_ms, bool)
+        or not isinstance(watch_ms, int)
+        or not 0 <= watch_ms <= MAX_WATCH_MS
+    ):
+        raise InvalidInput(
+            "watch_ms is whole milliseconds, up to 3 hours.", field=f"{field}.watch_ms"
+        )
+    return EventIn(
+        client_id=client_id,
+        type=kind,
+        ts=_timestamp(raw.get("ts"), field=f"{field}.ts", now=now),
+        video_id=_optional_id(raw.get("video_id"), field=f"{field}.video_id"),
+        product_id=_optional_id(raw.get("product_id"), field=f"{field}.product_id"),
+        watch_ms=watch_ms,
+    )
+
+
+def check_events(raw: object, *, now: datetime) -> list[EventIn]:
+    """The whole batch, validated; one bad event refuses the batch so nothing is half-stored."""
+    if not isinstance(raw, list):
+        raise InvalidInput("events is a list.", field="events")
+    if len(raw) > MAX_BATCH:
+        raise InvalidInput(
+            f"At most {MAX_BATCH} events per batch.", code="batch_too_large", field="events"
+        )
+    return [_check_event(item, index, now=now) for index, item in enumerate(raw)]
+
+
+# --- Ingestion ----------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "actor, client_id, user_id, type, ts, received_at, video_id, product_id, watch_ms, rolled_up"
+)
+
+
+def _insert_new(actor: str, user_id: int | None, events: list[EventIn], now: datetime) -> int:
+    """One multi-row INSERT that skips ids already stored; returns how many rows it wrote.
+
+    `ON CONFLICT DO NOTHING RETURNING` (PostgreSQL, SQLite ≥ 3.35) counts exactly what was new
+    even when two copies of a batch race, which a read-then-write could not."""
+    table = Event._meta.db_table
+    row = "(" + ", ".join(["%s"] * 10) + ")"
+    params: list[object] = []
+    for e in events:
+        params += [
+            actor,
+            e.client_id,
+            user_id,
+            e.type,
+            e.ts,
+            now,
+            e.video_id,
+            e.product_id,
+            e.watch_ms,
+            False,
+        ]
+    sql = (
+        f"INSERT INTO {table} ({_COLUMNS}) VALUES {', '.join([row] * len(events))} "
+        "ON CONFLICT (actor, client_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+def ingest_events(*, user, session_key: str | None, events: object) -> IngestResult:
+    """Stores a batch durably; an id this actor already sent is counted once, as a duplicate."""
+    now = timezone.now()
+    checked = check_events(events, now=now)
+    actor = actor_key(user=user, session_key=session_key)
+    unique = list({e.client_id: e for e in reversed(checked)}.values())  # first copy wins
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    accepted = _insert_new(actor, user_id, unique, now) if unique else 0
+    return IngestResult(accepted=accepted, duplicates=len(checked) - accepted)
+
+
+def record_event(
+    *,
+    user,
+    session_key: str | None,
+    type: str,
+    video_id: int | None = None,
+    product_id: int | None = None,
+) -> None:
+    """An event the server itself observes (a "not interested" tap sent as a form)."""
+    ingest_events(
+        user=user,
+        session_key=session_key,
+        events=[
+            {
+                "id": f"srv-{uuid.uuid4().hex}",
+                "type": type,
+                "ts": timezone.now().isoformat(),
+                "video_id": video_id,
+                "product_id": product_id,
+            }
+        ],
+    )
+
+
+# --- Roll-up ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    posts: dict[int, Counter]  # post id → counter name → increment
+    tag_days: Counter  # (hashtag id, day) → views
+    creators: Counter  # creator id → views
+
+
+def _tally(events: list[dict]) -> _Tally:
+    posts: dict[int, Counter] = defaultdict(Counter)
+    views_by_day: Counter = Counter()  # (post id, day) → views
+    for event in events:
+        post_id = event["video_id"]
+        if post_id is None:
+            continue
+        if event["type"] == Event.Type.VIEW_PROGRESS:
+            posts[post_id]["watch_ms"] += event["watch_ms"] or 0
+        elif event["type"] in COUNTED:
+            posts[post_id][COUNTED[event["type"]]] += 1
+        if event["type"] == Event.Type.IMPRESSION:
+            views_by_day[(post_id, event["ts"].astimezone(UTC).date())] += 1
+    owners = media_selectors.creators_and_hashtags(posts.keys())
+    tag_days: Counter = Counter()
+    creators: Counter = Counter()
+    for (post_id, day), views in views_by_day.items():
+        if post_id not in owners:  # deleted since: nothing to count it on
+            continue
+        creator_id, hashtag_ids = owners[post_id]
+        creators[creator_id] += views
+        for hashtag_id in hashtag_ids:
+            tag_days[(hashtag_id, day)] += views
+    live = {post_id: counts for post_id, counts in posts.items() if post_id in owners}
+    return _Tally(posts=live, tag_days=tag_days, creators=creators)
+
+
+def _apply(tally: _Tally) -> None:
+    PostStats.objects.bulk_create(
+        [PostStats(post_id=post_id) for post_id in tally.posts], ignore_conflicts=True
+    )
+    for post_id, counts in tally.posts.items():
+        PostStats.objects.filter(pk=post_id).update(
+            **{name: F(name) + amount for name, amount in counts.items()}
+        )
+    CreatorStats.objects.bulk_create(
+        [CreatorStats(creator_id=c) for c in tally.creators], ignore_conflicts=True
+    )
+    for creator_id, views in tally.creators.items():
+        CreatorStats.objects.filter(pk=creator_id).update(views=F("views") + views)
+    HashtagDay.objects.bulk_create(
+        [HashtagDay(hashtag_id=t, day=d) for t, d in tally.tag_days], ignore_conflicts=True
+    )
+    for (hashtag_id, day), views in tally.tag_days.items():
+        HashtagDay.objects.filter(hashtag_id=hashtag_id, day=day).update(views=F("views") + views)
+
+
+def roll_up_events(*, batch: int = ROLL_UP_BATCH) -> int:
+    """Adds events not yet counted to the counters, batch by batch; returns how many.
+
+    Each batch is locked, counted and marked in one transaction, so every event is counted
+    exactly once even when two workers run this at the same time (they skip each other's rows).
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            events = locks.lock_events_to_roll_up(limit=batch)
+            if not events:
+                return total
+            _apply(_tally(events))
+            Event.objects.filter(pk__in=[e["id"] for e in events]).update(rolled_up=True)
+        total += len(events)
