@@ -6,7 +6,7 @@ from __future__ import annotations
 from .models import Event
 
 
-def lock_events_to_roll_up(*, limit: int) -> list[dict]:
+def lock_events_to_roll_up(*, limit: int) -> list:
     """The oldest events not yet counted, locked; rows another roll-up holds are skipped
     (PostgreSQL SKIP LOCKED; SQLite has one writer at a time and ignores the clause)."""
     return list(

@@ -151,7 +151,7 @@ def _insert_new(actor: str, user_id: int | None, events: list[EventIn], now: dat
     even when two copies of a batch race, which a read-then-write could not."""
     table = Event._meta.db_table
     row = "(" + ", ".join(["%s"] * 10) + ")"
-    params: list[object] = []
+    params: list = []
     for e in events:
         params += [
             actor,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .models import Post, PostHashtag
+from .models import Like, Post, PostHashtag
 
 
 def creators_and_hashtags(post_ids: Iterable[int]) -> dict[int, tuple[int, list[int]]]:
@@ -21,3 +21,23 @@ def creators_and_hashtags(post_ids: Iterable[int]) -> dict[int, tuple[int, list[
         post_id: (creator_id, tags[post_id])
         for post_id, creator_id in Post.objects.filter(pk__in=ids).values_list("pk", "creator_id")
     }
+
+
+def posts_for_display(post_ids: Iterable[int]) -> dict[int, Post]:
+    """Posts with creator, anchors, images and hashtags, keyed by id (four queries)."""
+    posts = (
+        Post.objects.filter(pk__in=list(post_ids))
+        .select_related("creator")
+        .prefetch_related("anchors", "images", "hashtags")
+    )
+    return {post.pk: post for post in posts}
+
+
+def liked_ids(*, user_id: int | None, post_ids: Iterable[int]) -> set[int]:
+    if not user_id:
+        return set()
+    return set(
+        Like.objects.filter(user_id=user_id, post_id__in=list(post_ids)).values_list(
+            "post_id", flat=True
+        )
+    )

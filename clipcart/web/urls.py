@@ -1,10 +1,14 @@
 from django.urls import path
 
+from .creator_urls import urlpatterns as creator_urlpatterns
+from .feed_urls import urlpatterns as feed_urlpatterns
 from .views import accounts, cart, catalog, checkout, orders, seller
 
 app_name = "web"
 urlpatterns = [
-    path("", catalog.home, name="home"),
+    *feed_urlpatterns,  # the home page is the video feed
+    *creator_urlpatterns,
+    path("shop/", catalog.home, name="shop"),
     path("search", catalog.search, name="search"),
     path("p/<int:product_id>/", catalog.product, name="product"),
     path("p/<int:product_id>/add/", catalog.add_to_cart, name="add_to_cart"),

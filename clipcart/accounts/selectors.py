@@ -1,0 +1,29 @@
+"""Reads of the accounts app."""
+
+from __future__ import annotations
+
+from clipcart.core.errors import NotFound
+
+from .models import Follow, User
+
+
+def followed_ids(user_id: int | None) -> set[int]:
+    """Ids of the creators `user_id` follows (none for an anonymous viewer)."""
+    if not user_id:
+        return set()
+    return set(Follow.objects.filter(follower_id=user_id).values_list("creator_id", flat=True))
+
+
+def creator_by_handle(handle: str) -> User:
+    user = User.objects.filter(username__iexact=handle, is_active=True).first()
+    if user is None:
+        raise NotFound("No such creator.", code="creator_not_found")
+    return user
+
+
+def follow_counts(user_id: int) -> tuple[int, int]:
+    """(followers, following) of a person."""
+    return (
+        Follow.objects.filter(creator_id=user_id).count(),
+        Follow.objects.filter(follower_id=user_id).count(),
+    )

@@ -1,0 +1,289 @@
+"""Reads of the feed: the For You and Following pages, built in a fixed number of queries
+whatever the page size (tests/feed asserts it)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from clipcart.accounts import selectors as account_selectors
+from clipcart.catalog import selectors as catalog_selectors
+from clipcart.core.errors import InvalidInput, NotAuthenticated
+from clipcart.core.pagination import MAX_PAGE_SIZE
+from clipcart.media import selectors as media_selectors
+from clipcart.media.models import Post
+
+from . import ranking
+from .models import Event, HashtagDay
+
+FEED_PAGE_SIZE = 8
+CANDIDATE_LIMIT = 1000
+CANDIDATE_WINDOW = timedelta(days=60)
+# A video watched to the end is not served again to that viewer for a day.
+REWATCH_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a signed-in user, an anonymous browser session, or nobody known."""
+
+    user: object | None = None
+    session_key: str | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        user = self.user
+        return user.pk if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
+
+    @property
+    def actor(self) -> str | None:
+        if self.user_id:
+            return f"u:{self.user_id}"
+        return f"s:{self.session_key}" if self.session_key else None
+
+
+@dataclass
+class FeedItem:
+    post: Post
+    anchors: list  # media Anchor rows, each with `card` (the product, or None for a link)
+    label: str | None
+    reason: str
+    liked: bool
+    following: bool
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[FeedItem]
+    next_cursor: str | None
+
+
+# --- Cursors ------------------------------------------------------------------------------------
+
+
+def _encode(state: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, *, keys: tuple[str, ...]) -> dict:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(state, dict) or set(state) != set(keys):
+            raise ValueError
+        for key in keys:
+            if isinstance(state[key], bool) or not isinstance(state[key], (int, float)):
+                raise ValueError
+        return state
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not valid.", field="cursor") from None
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(at: datetime) -> int:
+    """Exact integer microseconds: a float timestamp could miss the row the cursor points at."""
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+# --- Candidates and exclusions ------------------------------------------------------------------
+
+
+def live_posts() -> QuerySet[Post]:
+    return Post.objects.filter(status=Post.Status.READY, removed_at__isnull=True)
+
+
+def _hidden_for(viewer: Viewer, *, now: datetime) -> QuerySet | None:
+    """Post ids the viewer completed in the last day or marked "not interested" (a subquery)."""
+    if viewer.actor is None:
+        return None
+    recent_completes = Event.objects.filter(
+        actor=viewer.actor, type=Event.Type.COMPLETE, ts__gte=now - REWATCH_AFTER
+    )
+    not_interested = Event.objects.filter(actor=viewer.actor, type=Event.Type.NOT_INTERESTED)
+    return (recent_completes | not_interested).filter(video_id__isnull=False).values("video_id")
+
+
+def _candidates(viewer: Viewer, *, now: datetime) -> list[ranking.Candidate]:
+    posts = live_posts().filter(published_at__gte=now - CANDIDATE_WINDOW)
+    hidden = _hidden_for(viewer, now=now)
+    if hidden is not None:
+        posts = posts.exclude(pk__in=hidden)
+    if viewer.user_id:
+        posts = posts.exclude(creator_id=viewer.user_id)
+    rows = posts.order_by("-published_at").values_list(
+        "pk",
+        "creator_id",
+        "published_at",
+        "stats__views",
+        "stats__completions",
+        "like_count",
+        "comment_count",
+        "stats__shares",
+    )[:CANDIDATE_LIMIT]
+    return [
+        ranking.Candidate(
+            pk,
+            creator,
+            published,  # type: ignore[arg-type]  # a ready post is published (a constraint)
+            views or 0,
+            done or 0,
+            likes,
+            comments,
+            shares or 0,  # type: ignore[arg-type]
+        )
+        for pk, creator, published, views, done, likes, comments, shares in rows
+    ]
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+def _page_size(size: int) -> int:
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def for_you(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+    """Ranked by the honest score of `ranking`, frozen at the first page's time so later pages
+    continue the same order; completed and "not interested" videos are left out."""
+    size = _page_size(size)
+    state = _decode(cursor, keys=("t", "s", "i")) if cursor else None
+    now = _from_micros(int(state["t"])) if state else timezone.now()
+    followed = frozenset(account_selectors.followed_ids(viewer.user_id))
+    ranked = ranking.rank(_candidates(viewer, now=now), now=now, followed=followed)
+    if state:
+        ranked = [s for s in ranked if (s.score, s.candidate.post_id) < (state["s"], state["i"])]
+    page, more = ranked[:size], len(ranked) > size
+    next_cursor = None
+    if more:
+        last = page[-1]
+        next_cursor = _encode({"t": _micros(now), "s": last.score, "i": last.candidate.post_id})
+    reasons = {s.candidate.post_id: s.top_factor for s in page}
+    items = hydrate(
+        [s.candidate.post_id for s in page], viewer=viewer, reasons=reasons, followed=followed
+    )
+    return FeedPage(items=items, next_cursor=next_cursor)
+
+
+def following(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+    """Posts of the creators the viewer follows, newest first."""
+    if not viewer.user_id:
+        raise NotAuthenticated("Sign in to see the creators you follow.")
+    size = _page_size(size)
+    followed = frozenset(account_selectors.followed_ids(viewer.user_id))
+    posts = live_posts().filter(creator_id__in=followed)
+    if cursor:
+        state = _decode(cursor, keys=("t", "i"))
+        at = _from_micros(int(state["t"]))
+        posts = posts.filter(published_at__lte=at).exclude(published_at=at, pk__gte=state["i"])
+    rows = list(
+        posts.order_by("-published_at", "-pk").values_list("pk", "published_at")[: size + 1]
+    )
+    page = rows[:size]
+    next_cursor = None
+    if len(rows) > size:
+        next_cursor = _encode({"t": _micros(page[-1][1]), "i": page[-1][0]})  # type: ignore[arg-type]
+    reasons = {pk: "follow" for pk, _ in page}
+    items = hydrate([pk for pk, _ in page], viewer=viewer, reasons=reasons, followed=followed)
+    return FeedPage(items=items, next_cursor=next_cursor)
+
+
+# --- Hydration: everything a page shows, in a fixed number of queries ---------------------------
+
+
+def top_hashtag_of(posts: list[Post]) -> dict[int, str]:
+    """post id → its hashtag with the most views (one query over the posts' prefetched tags)."""
+    tag_ids = {tag.pk for post in posts for tag in post.hashtags.all()}
+    views = dict(
+        HashtagDay.objects.filter(hashtag_id__in=tag_ids)
+        .values("hashtag_id")
+        .annotate(total=Sum("views"))
+        .values_list("hashtag_id", "total")
+    )
+    top = {}
+    for post in posts:
+        tags = sorted(post.hashtags.all(), key=lambda t: (views.get(t.pk, 0), t.name), reverse=True)
+        if tags:
+            top[post.pk] = tags[0].name
+    return top
+
+
+def label_of(post: Post) -> str | None:
+    """The disclosure shown on the post. A paid partnership is named as such even when its
+    anchors also earn commission: it is the stronger relationship to disclose."""
+    if post.is_paid_partnership:
+        return "paid_partnership"
+    if any(anchor.earns_commission for anchor in post.anchors.all()):
+        return "commission"
+    return None
+
+
+def _reason(post: Post, factor: str | None, *, top_tags: dict[int, str]) -> str:
+    handle = post.creator.handle  # type: ignore[attr-defined]
+    if factor == "follow":
+        return f"Because you follow @{handle}"
+    if factor in ("engagement", "completion") and post.pk in top_tags:
+        return f"Popular in #{top_tags[post.pk]}"
+    if factor in ("engagement", "completion"):
+        return "Popular on Clipcart right now"
+    if factor == "recency":
+        return f"New from @{handle}"
+    if factor == "shared":
+        return "Shared with you"
+    return f"From @{handle}"
+
+
+def hydrate(
+    post_ids: list[int],
+    *,
+    viewer: Viewer,
+    reasons: dict[int, str],
+    followed: frozenset[int] | None = None,
+) -> list[FeedItem]:
+    """Feed items for `post_ids`, in that order."""
+    posts = media_selectors.posts_for_display(post_ids)
+    anchors = [a for post in posts.values() for a in post.anchors.all()]
+    cards = catalog_selectors.product_cards(a.product_id for a in anchors if a.product_id)
+    for anchor in anchors:
+        anchor.card = cards.get(anchor.product_id or 0)  # type: ignore[attr-defined]
+    liked = media_selectors.liked_ids(user_id=viewer.user_id, post_ids=post_ids)
+    if followed is None:
+        followed = frozenset(account_selectors.followed_ids(viewer.user_id))
+    top_tags = top_hashtag_of(list(posts.values()))
+    items = []
+    for post_id in post_ids:
+        post = posts.get(post_id)
+        if post is None:
+            continue
+        shown = [a for a in post.anchors.all() if a.product_id is None or a.card is not None]  # type: ignore[attr-defined]
+        items.append(
+            FeedItem(
+                post=post,
+                anchors=shown,
+                label=label_of(post),
+                reason=_reason(post, reasons.get(post_id), top_tags=top_tags),
+                liked=post_id in liked,
+                following=post.creator_id in followed,
+            )
+        )
+    return items
+
+
+def single(*, post_id: int, viewer: Viewer) -> FeedItem:
+    """One live post as a feed item (a shared link, the video's own page)."""
+    from clipcart.core.errors import NotFound
+
+    items = hydrate([post_id], viewer=viewer, reasons={post_id: "shared"})
+    if not items or not items[0].post.is_live:
+        raise NotFound("No such video.", code="post_not_found")
+    return items[0]
