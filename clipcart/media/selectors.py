@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .models import Like, Post, PostHashtag
+from clipcart.core.errors import NotFound
+from clipcart.core.pagination import Page, paginate_by_pk
+
+from .models import Anchor, Hashtag, Like, Post, PostHashtag
 
 
 def creators_and_hashtags(post_ids: Iterable[int]) -> dict[int, tuple[int, list[int]]]:
@@ -41,3 +44,41 @@ def liked_ids(*, user_id: int | None, post_ids: Iterable[int]) -> set[int]:
             "post_id", flat=True
         )
     )
+
+
+def creator_posts(*, creator_id: int, cursor: str | None, size: int = 18) -> Page[Post]:
+    """A creator's live posts, newest first, for their profile grid."""
+    posts = Post.objects.filter(
+        creator_id=creator_id, status=Post.Status.READY, removed_at__isnull=True
+    ).prefetch_related("images")
+    return paginate_by_pk(posts, cursor=cursor, size=size)
+
+
+def studio_posts(*, creator_id: int, cursor: str | None, size: int = 24) -> Page[Post]:
+    """Every post of the creator that is not removed, in any status, for their studio."""
+    posts = Post.objects.filter(creator_id=creator_id, removed_at__isnull=True).prefetch_related(
+        "anchors", "hashtags", "images"
+    )
+    return paginate_by_pk(posts, cursor=cursor, size=size)
+
+
+def showcase_product_ids(*, creator_id: int, limit: int = 24) -> list[int]:
+    """Products the creator promotes in live posts, most recently tagged first."""
+    rows = (
+        Anchor.objects.filter(
+            post__creator_id=creator_id,
+            post__status=Post.Status.READY,
+            post__removed_at__isnull=True,
+            product__isnull=False,
+        )
+        .order_by("-post_id", "position")
+        .values_list("product_id", flat=True)
+    )
+    return list(dict.fromkeys(rows[: limit * 6]))[:limit]
+
+
+def hashtag_by_name(name: str) -> Hashtag:
+    hashtag = Hashtag.objects.filter(name=name.lower().lstrip("#")).first()
+    if hashtag is None:
+        raise NotFound("No such hashtag.", code="hashtag_not_found")
+    return hashtag
