@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -87,7 +88,7 @@ def _trends(hashtags: list[Hashtag], *, today: date) -> list[HashtagTrend]:
     week_start = today - timedelta(days=GROWTH_DAYS - 1)
     previous_start = week_start - timedelta(days=GROWTH_DAYS)
     days = HashtagDay.objects.filter(hashtag__in=hashtags)
-    totals: dict[int, dict] = {
+    totals: dict[int, Any] = {
         row["hashtag_id"]: row
         for row in days.values("hashtag_id").annotate(
             total=Sum("views"),
