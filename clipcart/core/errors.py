@@ -56,6 +56,11 @@ class OutOfStock(Conflict):
     code = "out_of_stock"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
