@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.static import serve
 
 from clipcart.api.api import api
+from clipcart.core.ranges import serve_media
 
 admin.site.site_header = "Clipcart operator"
 admin.site.site_title = "Clipcart operator"
@@ -15,5 +15,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 if settings.SERVE_MEDIA:
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", serve_media),
     ]
