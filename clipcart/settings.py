@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.make_missing_thumbnails",
         "schedule": 300.0,
     },
+    "retry-stuck-posts": {
+        "task": "media.retry_stuck_posts",
+        "schedule": 600.0,
+    },
     # View counters are exact as of the last roll-up; a minute is fresh enough for a feed.
     "roll-up-events": {
         "task": "feed.roll_up_events",
@@ -251,10 +255,36 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-# The embedded mode serves uploaded media itself; behind S3 or a CDN this is switched off.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
+
+
+def s3_media_storage(bucket: str) -> dict:
+    """Uploaded media in an S3-compatible bucket. Unset options are left out, so boto3 finds
+    credentials and region its own way (an instance role, ~/.aws)."""
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default=""),
+        "region_name": env.str("MEDIA_S3_REGION", default=""),
+        "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default=""),
+        "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default=""),
+        "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default=""),
+    }
+    options = {name: value for name, value in options.items() if value}
+    # Posts are public: plain URLs that a CDN can cache, and a second upload of "clip.mp4" never
+    # replaces the first.
+    options.update(file_overwrite=False, querystring_auth=False)
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+# The embedded mode serves uploaded media itself (with byte ranges, for video seeking); from a
+# bucket or a CDN this is switched off.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=not MEDIA_S3_BUCKET)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_media_storage(MEDIA_S3_BUCKET)
+        if MEDIA_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -268,6 +298,27 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024  # JSON bodies larger than 1 MiB are refused (413)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The size guard runs first, so a body over the limit is cut off before the others store it.
+FILE_UPLOAD_HANDLERS = [
+    "clipcart.media.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+
+def env_positive_int(name: str, *, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number.") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be more than 0, got {value}.")
+    return value
+
+
+CLIPCART_MAX_UPLOAD_BYTES = env_positive_int("CLIPCART_MAX_UPLOAD_BYTES", default=512 * 1024**2)
+CLIPCART_MAX_VIDEO_SECONDS = env_positive_int("CLIPCART_MAX_VIDEO_SECONDS", default=180)
+CLIPCART_MAX_PHOTOS = env_positive_int("CLIPCART_MAX_PHOTOS", default=10)
 
 # --- Commerce ---------------------------------------------------------------------------------
 CLIPCART_CURRENCY = env.str("CLIPCART_CURRENCY", default="USD")
