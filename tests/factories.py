@@ -3,8 +3,11 @@ exactly as they do in production."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import factory
 
@@ -87,3 +90,59 @@ def buy(buyer: User, variant_ids: list[int], *, quantity: int = 1) -> list[dict]
     )
     assert result.status == 201, result.body
     return result.body["orders"]
+
+
+def make_post(
+    *,
+    creator: User,
+    caption: str = "My favourite find #cleantok",
+    products: list[Product] | None = None,
+    published_ago: timedelta = timedelta(hours=1),
+    status: str = "ready",
+    **fields,
+):
+    """A post as transcoding leaves it (no files are read), with its hashtags and anchors."""
+    from django.utils import timezone
+
+    from clipcart.media.models import Anchor, Hashtag, Post, PostHashtag
+    from clipcart.media.services import parse_hashtags
+
+    ready = status == "ready"
+    post = Post.objects.create(
+        creator=creator,
+        caption=caption,
+        status=status,
+        published_at=timezone.now() - published_ago if ready else None,
+        stream="posts/demo.mp4" if ready else "",
+        poster="posts/demo.jpg" if ready else "",
+        original="posts/original.mp4",
+        duration_ms=fields.pop("duration_ms", 8000),
+        **fields,
+    )
+    for name in parse_hashtags(caption):
+        PostHashtag.objects.create(post=post, hashtag=Hashtag.objects.get_or_create(name=name)[0])
+    for position, product in enumerate(products or []):
+        Anchor.objects.create(
+            post=post,
+            product=product,
+            position=position,
+            earns_commission=not product.shop.memberships.filter(user=creator).exists(),
+        )
+    return post
+
+
+def make_video_file(path: Path, *, seconds: float = 1.5, size: str = "180x320") -> Path:
+    """A real, small H.264/AAC MP4 made with the bundled ffmpeg."""
+    import imageio_ffmpeg
+
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=15",
+            "-f", "lavfi", "-i", "sine=frequency=440",
+            "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path),
+        ],
+        check=True,
+    )  # fmt: skip
+    return path

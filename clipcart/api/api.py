@@ -7,7 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clipcart.core.errors import DomainError
 
-from .routers import accounts, catalog, orders, shopping
+from .routers import accounts, catalog, creators, orders, shopping, social
 
 api = NinjaAPI(
     title="Clipcart API",
@@ -20,6 +20,8 @@ api.add_router("", accounts.router)
 api.add_router("", catalog.router)
 api.add_router("", shopping.router)
 api.add_router("", orders.router)
+api.add_router("", social.router)
+api.add_router("", creators.router)
 
 
 def error_response(

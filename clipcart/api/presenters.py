@@ -6,6 +6,8 @@ from clipcart.catalog.models import Product
 from clipcart.catalog.selectors import ProductDetail
 from clipcart.checkout.selectors import Quote
 from clipcart.core.money import format_money
+from clipcart.feed.pages import HashtagTrend
+from clipcart.feed.selectors import FeedItem
 from clipcart.orders.models import Order
 
 
@@ -108,4 +110,93 @@ def order(o: Order) -> dict:
             }
             for e in o.events.all()
         ],
+    }
+
+
+# --- Videos and feed ----------------------------------------------------------------------------
+
+
+def creator_ref(user) -> dict:
+    return {"id": user.pk, "handle": user.handle, "name": user.name}
+
+
+def _file_url(field) -> str | None:
+    return field.url if field else None
+
+
+def _tagged_product(card: Product) -> dict:
+    return {key: value for key, value in product_card(card).items() if key != "kind"}
+
+
+def _anchor(anchor) -> dict:
+    card = getattr(anchor, "card", None)
+    return {
+        "product_id": anchor.product_id,
+        "url": anchor.external_url or None,
+        "title": card.title if card else anchor.external_title,
+        "start_ms": anchor.start_ms,
+        "end_ms": anchor.end_ms,
+        "earns_commission": anchor.earns_commission,
+    }
+
+
+def _post_fields(item: FeedItem) -> dict:
+    post = item.post
+    return {
+        "kind": post.kind,
+        "creator": creator_ref(post.creator),
+        "caption": post.caption,
+        "hashtags": [tag.name for tag in post.hashtags.all()],
+        "stream_url": _file_url(post.stream),
+        "poster_url": _file_url(post.poster),
+        "image_urls": [(image.image or image.original).url for image in post.images.all()],
+        "duration_ms": post.duration_ms,
+        "products": [_tagged_product(a.card) for a in item.anchors if getattr(a, "card", None)],
+        "anchors": [_anchor(a) for a in item.anchors],
+        "label": item.label,
+        "like_count": post.like_count,
+        "comment_count": post.comment_count,
+    }
+
+
+def video(item: FeedItem) -> dict:
+    post = item.post
+    return {
+        "id": post.pk,
+        "status": post.status,
+        "failure_reason": post.failure_reason or None,
+        "paid_partnership": post.is_paid_partnership,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+        **_post_fields(item),
+    }
+
+
+def feed_item(item: FeedItem, *, share_url: str) -> dict:
+    return {
+        "video_id": item.post.pk,
+        "reason": item.reason,
+        "liked": item.liked,
+        "following": item.following,
+        "share_url": share_url,
+        **_post_fields(item),
+    }
+
+
+def comment(c) -> dict:
+    return {
+        "id": c.pk,
+        "author": creator_ref(c.author),
+        "body": c.body,
+        "created_at": c.created_at.isoformat(),
+    }
+
+
+def hashtag(trend: HashtagTrend) -> dict:
+    return {
+        "name": trend.hashtag.name,
+        "total_views": trend.total_views,
+        "views_7d": trend.views_7d,
+        "views_prev_7d": trend.views_prev_7d,
+        "growth": round(trend.growth, 4) if trend.growth is not None else None,
+        "daily": [{"day": day.isoformat(), "views": views} for day, views in trend.daily],
     }

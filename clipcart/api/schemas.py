@@ -245,3 +245,176 @@ class ShipIn(Schema):
 
 class CancelIn(Schema):
     reason: StrictStr = Field("Cancelled by the buyer", max_length=300)
+
+
+# --- Videos, feed, events -----------------------------------------------------------------------
+
+
+class CreatorRef(Schema):
+    id: int
+    handle: str
+    name: str
+
+
+class TaggedProductOut(Schema):
+    id: int
+    title: str
+    price: str
+    currency: str
+    image_url: str | None = None
+    in_stock: bool
+    shop: ShopRef
+
+
+class AnchorOut(Schema):
+    product_id: int | None
+    url: str | None = Field(None, description="An external link anchor's address.")
+    title: str
+    start_ms: int | None
+    end_ms: int | None
+    earns_commission: bool
+
+
+class VideoCreatedOut(Schema):
+    id: int
+    status: str
+
+
+class VideoOut(Schema):
+    id: int
+    kind: str
+    status: str
+    failure_reason: str | None
+    creator: CreatorRef
+    caption: str
+    hashtags: list[str]
+    stream_url: str | None
+    poster_url: str | None
+    image_urls: list[str]
+    duration_ms: int | None
+    products: list[TaggedProductOut]
+    anchors: list[AnchorOut]
+    label: str | None
+    paid_partnership: bool
+    like_count: int
+    comment_count: int
+    published_at: str | None
+
+
+class VideoListOut(Schema):
+    items: list[VideoOut]
+    next_cursor: str | None
+
+
+class AnchorIn(Schema):
+    product_id: StrictInt | None = None
+    url: StrictStr = Field("", max_length=500)
+    title: StrictStr = Field("", max_length=200)
+    start: float | None = Field(None, description="Seconds from the start of the video.")
+    end: float | None = None
+
+
+class VideoPatchIn(Schema):
+    caption: StrictStr | None = Field(None, max_length=5000)
+    hashtags: StrictStr | None = Field(None, max_length=2000)
+    anchors: list[AnchorIn] | None = Field(None, max_length=20)
+    paid_partnership: bool | None = None
+
+
+class FeedItemOut(Schema):
+    video_id: int
+    kind: str
+    creator: CreatorRef
+    caption: str
+    hashtags: list[str]
+    stream_url: str | None
+    poster_url: str | None
+    image_urls: list[str]
+    duration_ms: int | None
+    products: list[TaggedProductOut]
+    anchors: list[AnchorOut]
+    label: str | None = Field(
+        description='Disclosure: null, "paid_partnership", "sponsored" or "commission".'
+    )
+    reason: str = Field(description="Why this video is in the viewer's feed.")
+    like_count: int
+    comment_count: int
+    liked: bool
+    following: bool
+    share_url: str
+
+
+class FeedOut(Schema):
+    items: list[FeedItemOut]
+    next_cursor: str | None
+
+
+class EventIn(Schema):
+    """Validated by feed.services.check_events, which names the event at fault."""
+
+    events: list = Field(description="At most 500 events: {id, type, ts, video_id?, ...}.")
+
+
+class EventsAcceptedOut(Schema):
+    accepted: int
+    duplicates: int
+
+
+class CommentIn(Schema):
+    body: StrictStr = Field(max_length=5000)
+
+
+class CommentOut(Schema):
+    id: int
+    author: CreatorRef
+    body: str
+    created_at: str
+
+
+class CommentListOut(Schema):
+    items: list[CommentOut]
+    next_cursor: str | None
+
+
+class ReportIn(Schema):
+    reason: StrictStr = Field("other", max_length=20)
+
+
+class ShareOut(Schema):
+    url: str
+    ref: str | None
+
+
+class ToggleOut(Schema):
+    active: bool
+    count: int
+
+
+class CreatorOut(Schema):
+    id: int
+    handle: str
+    name: str
+    bio: str
+    followers: int
+    following: int
+    likes: int
+    views: int
+    is_following: bool
+
+
+class HashtagOut(Schema):
+    name: str
+    total_views: int
+    views_7d: int
+    views_prev_7d: int
+    growth: float | None = Field(description="Last 7 days over the 7 before, minus 1.")
+    daily: list[dict]
+
+
+class HashtagPageOut(HashtagOut):
+    post_count: int
+    top_videos: list[VideoOut]
+
+
+class HashtagListOut(Schema):
+    items: list[HashtagOut]

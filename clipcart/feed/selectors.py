@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.catalog import selectors as catalog_selectors
-from clipcart.core.errors import InvalidInput, NotAuthenticated
+from clipcart.core.errors import InvalidInput, NotAuthenticated, NotFound
 from clipcart.core.pagination import MAX_PAGE_SIZE
 from clipcart.media import selectors as media_selectors
 from clipcart.media.models import Post
@@ -279,11 +279,14 @@ def hydrate(
     return items
 
 
-def single(*, post_id: int, viewer: Viewer) -> FeedItem:
-    """One live post as a feed item (a shared link, the video's own page)."""
-    from clipcart.core.errors import NotFound
-
-    items = hydrate([post_id], viewer=viewer, reasons={post_id: "shared"})
-    if not items or not items[0].post.is_live:
+def single(*, post_id: int, viewer: Viewer, reason: str = "shared") -> FeedItem:
+    """One post as a feed item (a shared link, the video's own page). Posts still processing,
+    failed or removed exist only for their creator; to anyone else they are not found."""
+    items = hydrate([post_id], viewer=viewer, reasons={post_id: reason})
+    if not items:
+        raise NotFound("No such video.", code="post_not_found")
+    post = items[0].post
+    own = viewer.user_id is not None and post.creator_id == viewer.user_id
+    if not post.is_live and not (own and post.removed_at is None):
         raise NotFound("No such video.", code="post_not_found")
     return items[0]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from clipcart.core.errors import NotFound
 from clipcart.core.pagination import Page, paginate_by_pk
 
-from .models import Anchor, Hashtag, Like, Post, PostHashtag
+from .models import Anchor, Comment, Hashtag, Like, Post, PostHashtag
 
 
 def creators_and_hashtags(post_ids: Iterable[int]) -> dict[int, tuple[int, list[int]]]:
@@ -82,3 +82,13 @@ def hashtag_by_name(name: str) -> Hashtag:
     if hashtag is None:
         raise NotFound("No such hashtag.", code="hashtag_not_found")
     return hashtag
+
+
+def comments_of(*, post_id: int, cursor: str | None, size: int = 20) -> Page[Comment]:
+    """Visible comments of a live post, newest first, with their authors."""
+    if not Post.objects.filter(
+        pk=post_id, status=Post.Status.READY, removed_at__isnull=True
+    ).exists():
+        raise NotFound("No such video.", code="post_not_found")
+    comments = Comment.objects.filter(post_id=post_id, is_hidden=False).select_related("author")
+    return paginate_by_pk(comments, cursor=cursor, size=size)
