@@ -131,7 +131,9 @@ def make_post(
     return post
 
 
-def make_video_file(path: Path, *, seconds: float = 1.5, size: str = "180x320") -> Path:
+def make_video_file(
+    path: Path, *, seconds: float = 1.5, size: str = "180x320", faststart: bool = True
+) -> Path:
     """A real, small H.264/AAC MP4 made with the bundled ffmpeg."""
     import imageio_ffmpeg
 
@@ -141,7 +143,8 @@ def make_video_file(path: Path, *, seconds: float = 1.5, size: str = "180x320") 
             "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=15",
             "-f", "lavfi", "-i", "sine=frequency=440",
             "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path),
+            "-c:a", "aac", "-shortest", *(["-movflags", "+faststart"] if faststart else []),
+            str(path),
         ],
         check=True,
     )  # fmt: skip
