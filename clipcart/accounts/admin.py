@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, User
+from .models import ApiToken, Follow, User
 
 
 @admin.register(User)
@@ -12,6 +12,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Clipcart roles", {"fields": ("is_creator", "is_seller_staff")}),
+        ("Creator profile", {"fields": ("display_name", "bio", "ref_code")}),
     )
 
 
@@ -22,3 +23,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("prefix", "user__username", "name")
     raw_id_fields = ("user",)
     readonly_fields = ("prefix", "token_hash", "created_at", "last_used_at")
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ("follower", "creator", "created_at")
+    search_fields = ("follower__username", "creator__username")
+    raw_id_fields = ("follower", "creator")

@@ -6,7 +6,16 @@ from django.contrib import admin
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
-CLIPCART_APPS = {"accounts", "catalog", "inventory", "payments", "orders", "checkout"}
+CLIPCART_APPS = {
+    "accounts",
+    "catalog",
+    "inventory",
+    "payments",
+    "orders",
+    "checkout",
+    "media",
+    "feed",
+}
 
 
 def clipcart_models():
