@@ -19,6 +19,11 @@ CONTRACT = {
     ("get", "/api/v1/orders/{order_id}"),
     ("get", "/api/v1/shops/{shop_id}/orders"),
     ("post", "/api/v1/shops/{shop_id}/orders/{order_id}/ship"),
+    ("post", "/api/v1/videos"),
+    ("get", "/api/v1/videos"),
+    ("get", "/api/v1/videos/{video_id}"),
+    ("get", "/api/v1/feed"),
+    ("post", "/api/v1/events"),
 }
 
 

@@ -95,7 +95,45 @@ def _flag(raw: str) -> bool:
     return raw.lower() in ("true", "1", "on")
 
 
-@router.post("/videos", response={202: VideoCreatedOut, **ERRORS}, auth=bearer)
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "images": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "maxItems": 10,
+                        },
+                        "caption": {"type": "string", "maxLength": 2200},
+                        "hashtags": {"type": "string", "example": "#cleantok #booktok"},
+                        "product_ids": {"type": "string", "example": "12,15"},
+                        "anchors": {
+                            "type": "string",
+                            "description": "JSON list of {product_id | url+title, start?, end?}"
+                            " (seconds); replaces product_ids when given. At most 6.",
+                        },
+                        "paid_partnership": {"type": "boolean"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+# The form is read by hand, after check_upload_size: a declared File parameter would make
+# ninja parse the whole body before the handler could refuse an oversized one.
+@router.post(
+    "/videos",
+    response={202: VideoCreatedOut, **ERRORS},
+    auth=bearer,
+    openapi_extra=_UPLOAD_FORM,
+)
 def upload_video(request):
     """Multipart: `file` (a video) or `images` (1–10 photos), `caption`, `hashtags`,
     `product_ids` or `anchors`, `paid_partnership`. Answers 202 while the video is processed."""
