@@ -139,11 +139,11 @@ def _local_copy(stored: FieldFile) -> Iterator[Path]:
     """A filesystem path for ffmpeg and Pillow: the file itself on a local disk, or a temporary
     copy from storage that has no paths (S3)."""
     try:
-        local_path = stored.path
+        local_path: Path | None = Path(stored.path)
     except NotImplementedError:
         local_path = None
-    if local_path is not None:
-        yield Path(local_path)
+    if local_path is not None and local_path.is_file():
+        yield local_path
         return
     with tempfile.NamedTemporaryFile(suffix=Path(stored.name or "").suffix) as copy:
         with stored.open("rb") as source:
