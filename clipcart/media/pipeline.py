@@ -127,7 +127,10 @@ def probe_video(path: str | Path) -> VideoProbe:
     path = Path(path)
     if path.stat().st_size == 0:
         raise _invalid("not_a_video", "The file is empty.")
-    report = _run(_input_args(path), timeout=PROBE_TIMEOUT_S).stderr
+    try:
+        report = _run(_input_args(path), timeout=PROBE_TIMEOUT_S).stderr
+    except subprocess.TimeoutExpired:  # a file built to stall the demuxer: refuse, don't 500
+        raise _invalid("damaged_video", "The file could not be read in time.") from None
     header = _INPUT_RE.search(report)
     if header is None:
         raise _unopenable(path, report)
@@ -218,7 +221,10 @@ def _measured_duration_ms(path: Path) -> int:
     """Duration found by reading the packets, for a file whose header has none (a browser's
     MediaRecorder writes WebM without one). Demuxing only, no decoding: fast even when long."""
     args = [*_input_args(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
-    result = _run(["-v", "error", *args, "-progress", "pipe:1", "-nostats"], timeout=120)
+    try:
+        result = _run(["-v", "error", *args, "-progress", "pipe:1", "-nostats"], timeout=120)
+    except subprocess.TimeoutExpired:
+        raise _invalid("damaged_video", "The file could not be read in time.") from None
     times = _OUT_TIME_RE.findall(result.stdout)
     return int(times[-1]) // 1000 if times else 0
 
