@@ -154,3 +154,13 @@ def test_asgi_passes_a_body_within_the_limit(settings):
     settings.CLIPCART_MAX_UPLOAD_BYTES = 1000
     sent = asgi_post(reading_app, chunks=[b"x" * 400, b"x" * 400], headers=[])
     assert sent[0]["status"] == 200
+
+
+def test_the_served_asgi_application_refuses_a_5_gb_upload_unread():
+    from clipcart.asgi import application
+
+    sent = asgi_post(
+        application, chunks=[b"x" * 10], headers=[(b"content-length", str(5 * 1024**3).encode())]
+    )
+
+    assert sent[0]["status"] == 413
