@@ -6,6 +6,10 @@ catalog, inventory, payments, orders and checkout instead of calling their servi
 writer below names the service whose rows it reproduces, and tests/demo checks the invariants
 those services guarantee: order totals, free shipping, one payment per checkout for the sum of
 its orders, histories that follow the state machine, one stock row per variant.
+
+Videos are the exception: they are few and their checks matter (anchors of active products,
+times inside the video), so videos.py publishes each through `media.services`, and social.py
+sends the viewing history through the feed's own ingestion and roll-up.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from clipcart.accounts.models import User
+from clipcart.accounts.models import Follow, User
 from clipcart.catalog.models import (
     Brand,
     Category,
@@ -40,11 +44,12 @@ from clipcart.checkout.models import Cart, CartLine
 from clipcart.core.errors import Conflict, InvalidInput
 from clipcart.fulfillment import clock
 from clipcart.inventory.models import Reservation, Stock
+from clipcart.media.models import Comment, Like
 from clipcart.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from clipcart.payments.gateways import GatewayResponse
 from clipcart.payments.models import Payment, TestGatewayCharge, TestGatewayRequest
 
-from . import images
+from . import images, social, videos
 from .world import LOGINS, CheckoutPlan, World, build_world
 
 # Every demo account, the four logins and the 2,000 generated shoppers alike, has this password.
@@ -74,6 +79,11 @@ _BACKDATED = (
     OrderEvent,
     Cart,
     CartLine,
+    # Posts are published through media.services, which needs their automatic timestamps on;
+    # demo/videos.py backdates them after.
+    Follow,
+    Like,
+    Comment,
 )
 
 
@@ -84,6 +94,12 @@ class SeedReport:
     products: int
     images: int
     orders: int
+    videos: int
+    video_bytes: int
+    follows: int
+    likes: int
+    comments: int
+    events: int
     seconds: float
 
 
@@ -120,25 +136,59 @@ def today_at_midnight() -> datetime:
 def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: bool = True):
     """Builds the demo world in an empty database, all or nothing.
 
-    `base` is the instant every planned time counts back from (default: today, 00:00 UTC).
-    Image files are written before the transaction commits; a failed seed leaves them behind.
+    `base` is the instant every planned time counts back from (default: today, 00:00 UTC). It
+    must lie within the last day: the feed accepts viewing history up to a week old only.
+    Image and video files are written before the transaction commits; a failed seed leaves them
+    behind.
     """
     check_seed(scale=scale)
     started = time.monotonic()
     world = build_world(scale=scale)
-    writer = _Writer(world, base=base or today_at_midnight(), progress=progress)
-    with transaction.atomic(), timestamps_as_given(*_BACKDATED):
+    media = videos.plan_media(world, scale=scale)
+    life = social.plan_social(world, media, scale=scale)
+    base = base or today_at_midnight()
+    writer = _Writer(world, base=base, progress=progress)
+    # Videos need no rows to be drawn: they encode in the background while the rows are written.
+    with (
+        videos.rendering(world, media) as rendered,
+        transaction.atomic(),
+        timestamps_as_given(*_BACKDATED),
+    ):
         writer.people()
         writer.catalog()
         image_count = writer.images()
         writer.orders()
         writer.carts()
+        published = videos.publish(
+            world,
+            media,
+            rendered,
+            user_ids=writer.user_ids,
+            product_ids=writer.product_ids,
+            base=base,
+            progress=progress,
+        )
+        counts = social.write(
+            life,
+            media,
+            user_ids=writer.user_ids,
+            post_ids=published.post_ids,
+            product_ids=writer.product_ids,
+            base=base,
+            progress=progress,
+        )
     return SeedReport(
         people=len(world.people),
         shops=len(world.shops),
         products=len(world.products),
         images=image_count,
         orders=world.order_count,
+        videos=len(published.post_ids),
+        video_bytes=published.size,
+        follows=counts.follows,
+        likes=counts.likes,
+        comments=counts.comments,
+        events=counts.events,
         seconds=time.monotonic() - started,
     )
 

@@ -7,7 +7,7 @@ from clipcart.demo import services
 
 
 class Command(BaseCommand):
-    help = "Build the deterministic demo world: shops, products, people and orders."
+    help = "Build the deterministic demo world: shops, products, people, orders and videos."
 
     def add_arguments(self, parser):
         parser.add_argument("--demo", action="store_true", help="Build the demo world.")
@@ -32,7 +32,10 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Demo world built in {report.seconds:.1f} s: {report.shops} shops, "
                     f"{report.products} products, {report.images} images, "
-                    f"{report.people} people, {report.orders} orders."
+                    f"{report.people} people, {report.orders} orders, "
+                    f"{report.videos} videos ({report.video_bytes / 1e6:.1f} MB), "
+                    f"{report.follows} follows, {report.likes} likes, "
+                    f"{report.comments} comments, {report.events} feed events."
                 )
             )
         self._print_logins()
