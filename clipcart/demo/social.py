@@ -36,7 +36,8 @@ MIN_VIEWERS = 20
 HISTORY_DAYS = 6  # ingestion refuses events older than 7 days; the base is up to a day ago
 RISING_TAGS = ("cleantok", "booktok")
 FADING_TAGS = ("amazonfinds",)
-RISE, FADE = 1.45, 0.75  # daily factor on how often a post with such a tag is shown
+RISE, FADE = 1.35, 0.7  # daily factor on how often a post with such a tag is shown
+ACTIVITY = 1.15  # daily factor on the number of sessions: other tags stay about flat
 SHOPPER_INTERESTS = ("beauty", "home", "books")
 EVENT_BATCH = feed_services.MAX_BATCH
 
@@ -179,11 +180,23 @@ def _plan_follows(
     return [FollowPlan(f, c, _follow_ago(rng, world, f, c)) for f, c in pairs]
 
 
+def _daily_factor(tags: tuple[str, ...]) -> float:
+    """How much more (or less) a post is shown each day: a fading tag wins over a rising one,
+    so the fading tag's views do fall."""
+    if set(tags) & set(FADING_TAGS):
+        return FADE
+    if set(tags) & set(RISING_TAGS):
+        return RISE
+    return 1.0
+
+
 class _Audience:
     """Draws who watches what: popular videos, videos of the viewer's niches and of creators
     they follow are shown more; the trend factors move with the day."""
 
-    def __init__(self, rng: random.Random, world: World, media: MediaPlan, follows):
+    def __init__(
+        self, rng: random.Random, world: World, media: MediaPlan, follows: list[FollowPlan]
+    ):
         self.rng = rng
         self.world = world
         self.videos = media.videos
@@ -194,14 +207,7 @@ class _Audience:
         for follow in follows:
             self.follows[follow.follower].add(follow.creator)
         self.liked: set[tuple[int, int]] = set()
-        self.daily = [
-            RISE
-            if set(v.tags) & set(RISING_TAGS)
-            else FADE
-            if set(v.tags) & set(FADING_TAGS)
-            else 1.0
-            for v in media.videos
-        ]
+        self.daily = [_daily_factor(video.tags) for video in media.videos]
 
     def trend(self, video: int, day: int) -> float:
         """`day` counts back from the base: 0 is the last day, the one trends peak on."""
@@ -225,15 +231,18 @@ class _Audience:
     def watch(self, viewers: list[int], interests: dict[int, tuple[str, ...]]) -> list[WatchPlan]:
         watches: list[WatchPlan] = []
         for person in viewers:
-            starts = [
-                self.rng.randint(HOUR, HISTORY_DAYS * DAY - HOUR)
-                for _ in range(self.rng.randint(2, 7))
-            ]
+            starts = [self._session_start() for _ in range(self.rng.randint(2, 7))]
             if person == SHOPPER:  # so the feed has something to skip: watched in the last hour
                 starts.append(HOUR // 2)
             for start in sorted(starts, reverse=True):
                 watches.extend(self._session(person, interests[person], start))
         return watches
+
+    def _session_start(self) -> int:
+        """Seconds before the base; more sessions on recent days, as the demo app grows."""
+        days = range(HISTORY_DAYS)
+        day = self.rng.choices(days, [ACTIVITY ** (HISTORY_DAYS - 1 - d) for d in days])[0]
+        return day * DAY + self.rng.randint(HOUR if day == 0 else 0, DAY - HOUR)
 
     def _session(self, person: int, interests: tuple[str, ...], start: int) -> list[WatchPlan]:
         rng = self.rng
