@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from clipcart.accounts import selectors as account_selectors
@@ -94,14 +94,14 @@ def _more_url(tab: str, cursor: str | None) -> str | None:
 # --- Pages --------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @shows_domain_errors
 def home(request: HttpRequest) -> HttpResponse:
     page = feed_selectors.for_you(viewer=_viewer(request))
     return _feed_page(request, tab="foryou", items=page.items, next_cursor=page.next_cursor)
 
 
-@require_GET
+@require_safe
 @shows_domain_errors
 def following(request: HttpRequest) -> HttpResponse:
     try:
@@ -111,17 +111,17 @@ def following(request: HttpRequest) -> HttpResponse:
     return _feed_page(request, tab="following", items=page.items, next_cursor=page.next_cursor)
 
 
-@require_GET
+@require_safe
 @shows_domain_errors
 def video(request: HttpRequest, post_id: int) -> HttpResponse:
     """A shared link: the feed, starting with that video. `?ref=` is the sharer's code, kept in
     the session so that what this visitor buys is attributed to them."""
-    ref = request.GET.get("ref", "")
     try:
-        if checkout_services.check_ref(ref):
-            request.session["ref"] = checkout_services.check_ref(ref)
+        ref = checkout_services.check_ref(request.GET.get("ref", ""))
     except InvalidInput:
-        pass  # a mangled link still shows the video
+        ref = ""  # a mangled link still shows the video
+    if ref:
+        request.session["ref"] = ref
     viewer = _viewer(request)
     first = feed_selectors.single(post_id=post_id, viewer=viewer)
     page = feed_selectors.for_you(viewer=viewer)
@@ -129,7 +129,7 @@ def video(request: HttpRequest, post_id: int) -> HttpResponse:
     return _feed_page(request, tab="foryou", items=[first, *rest], next_cursor=page.next_cursor)
 
 
-@require_GET
+@require_safe
 @shows_domain_errors
 def more(request: HttpRequest) -> HttpResponse:
     """The next items of a tab, appended by htmx as the viewer nears the end."""
@@ -144,7 +144,9 @@ def more(request: HttpRequest) -> HttpResponse:
 # --- Signing in from a sheet --------------------------------------------------------------------
 
 
-def _sign_in_prompt(request: HttpRequest, *, action: str, post_id: int | None = None):
+def _sign_in_prompt(
+    request: HttpRequest, *, action: str, post_id: int | None = None
+) -> HttpResponse:
     """Anonymous taps on like, follow, comment or checkout: a small sheet that leads to the
     login page and back to this video (a plain form post goes to the login page itself)."""
     back = reverse("web:video", args=[post_id]) if post_id else None
@@ -317,7 +319,7 @@ def _product_sheet(
     return render(request, "web/feed/_product_sheet.html", context, status=form.status)
 
 
-@require_GET
+@require_safe
 @shows_domain_errors
 def product_sheet(request: HttpRequest, product_id: int) -> HttpResponse:
     return _product_sheet(request, product_id, AddToCartForm(initial={"quantity": 1}))
