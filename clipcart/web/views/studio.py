@@ -38,8 +38,8 @@ from .support import htmx_redirect, shows_domain_errors
 PICKER_RESULTS = 8
 LINK_ROWS = 2
 PAID_PARTNERSHIP_HELP = (
-    "Tick this if a brand paid you or gave you something for this post. Viewers see a "
-    "“Paid partnership” label on it, as the law in most countries requires."
+    "A brand paid you or gave you something for this post: viewers see a “Paid partnership” "
+    "label on it."
 )
 
 
