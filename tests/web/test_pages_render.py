@@ -10,8 +10,8 @@ from .helpers import variant
 pytestmark = pytest.mark.django_db
 
 
-def test_home_shows_the_newest_products_with_prices_and_shops(client, product, other_product):
-    response = client.get("/")
+def test_the_shop_shows_the_newest_products_with_prices_and_shops(client, product, other_product):
+    response = client.get("/shop/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -20,8 +20,8 @@ def test_home_shows_the_newest_products_with_prices_and_shops(client, product, o
     assert html.index("Cozy mystery novel") < html.index("Glow serum")  # newest first
 
 
-def test_home_without_products_shows_an_empty_state(client, db):
-    response = client.get("/")
+def test_the_shop_without_products_shows_an_empty_state(client, db):
+    response = client.get("/shop/")
 
     assert response.status_code == 200
     assert "No products yet" in response.content.decode()
@@ -31,11 +31,11 @@ def test_load_more_returns_only_the_next_cards_to_htmx(client, shop):
     for n in range(25):
         make_product(shop=shop, title=f"Candle {n:02d}")
 
-    first = client.get("/")
+    first = client.get("/shop/")
     assert "Load more" in first.content.decode()
     cursor = first.context["page"].next_cursor
 
-    more = client.get(f"/?cursor={cursor}", headers={"HX-Request": "true"})
+    more = client.get(f"/shop/?cursor={cursor}", headers={"HX-Request": "true"})
 
     html = more.content.decode()
     assert more.status_code == 200
@@ -217,7 +217,7 @@ def shopper_with_cart(shopper_client, shopper, product, other_product):
     return shopper_client
 
 
-def test_home_page_queries_do_not_grow_with_products(
+def test_shop_page_queries_do_not_grow_with_products(
     shopper_with_cart, shop, django_assert_max_num_queries
 ):
     for n in range(20):
@@ -229,7 +229,7 @@ def test_home_page_queries_do_not_grow_with_products(
 
     # products, images, variants, stock, categories + user, cart, cart count, my shops
     with django_assert_max_num_queries(9):
-        response = shopper_with_cart.get("/")
+        response = shopper_with_cart.get("/shop/")
 
     assert response.status_code == 200 and "Mug 19" in response.content.decode()
 

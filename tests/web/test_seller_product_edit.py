@@ -67,14 +67,14 @@ def test_an_edit_is_saved_and_shown_on_the_product_page(client, seller_client, p
 
 
 def test_archiving_a_product_hides_it_from_shoppers(client, seller_client, product):
-    assert "Glow serum" in client.get(reverse("web:home")).content.decode()
+    assert "Glow serum" in client.get(reverse("web:shop")).content.decode()
 
     response = seller_client.post(edit_url(product), edit_body(product, product_status="archived"))
 
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.status == "archived"
-    assert "Glow serum" not in client.get(reverse("web:home")).content.decode()
+    assert "Glow serum" not in client.get(reverse("web:shop")).content.decode()
     assert client.get(reverse("web:product", args=[product.pk])).status_code == 404
 
 
