@@ -9,4 +9,4 @@ from clipcart.media.uploads import BodySizeLimitMiddleware  # noqa: E402  (needs
 
 # Django's ASGI handler spools the whole body before any view runs, so an oversized upload is
 # refused here, as the bytes arrive, instead of after 5 GB have been written to a temp file.
-application = BodySizeLimitMiddleware(django_application)
+application = BodySizeLimitMiddleware(django_application)  # type: ignore[arg-type]
