@@ -20,6 +20,7 @@ the same too (only their stored names are random: `import_ready_video` picks the
 from __future__ import annotations
 
 import colorsys
+import itertools
 import math
 import os
 import random
@@ -55,6 +56,7 @@ WIDTH, HEIGHT, FPS = 360, 640, 24
 CARD_SIZE = 200
 PUBLISHED_WITHIN = 30 * DAY
 PAID_SHARE = 0.15
+MAX_ENCODERS = 8  # one ffmpeg per core, but a big host need not run dozens at once
 
 # niche → (its main hashtag, others). Every video carries the main one, one of the others in
 # turn and one general tag in turn, so even a small world uses each named tag.
@@ -350,9 +352,14 @@ def _frames(video: VideoPlan) -> int:
     return video.duration_ms * FPS // 1000
 
 
+# Soft (cosine) steps from 0 to 255: bands of colour meet without a visible edge.
+_EASE = [round(255 * (1 - math.cos(i / 255 * math.pi)) / 2) for i in range(256)]
+
+
 def _background(world: World, video: VideoPlan) -> Image.Image:
-    """A tall strip of soft colour bands that the video scrolls through: moving colour that
-    costs the encoder little, since every frame is the last one shifted by whole pixels."""
+    """A tall column of soft colour bands, one pixel wide (ffmpeg widens it), that the video
+    scrolls through: moving colour that costs the encoder little, since every frame is the last
+    one shifted by whole pixels."""
     top, bottom = _niche_colors(world, video)
     shift = video.look.hue_shift
     stops = [
@@ -363,16 +370,15 @@ def _background(world: World, video: VideoPlan) -> Image.Image:
         top,
     ]
     height = HEIGHT + abs(video.look.scroll) * _frames(video)
-    band = height / (len(stops) - 1)
-    column = []
-    for y in range(height):
-        index = min(int(y / band), len(stops) - 2)
-        f = (1 - math.cos((y / band - index) * math.pi)) / 2
-        low, high = stops[index], stops[index + 1]
-        column.append(tuple(round(a + (b - a) * f) for a, b in zip(low, high, strict=True)))
-    strip = Image.new("RGB", (1, height))
-    strip.putdata(column)
-    return strip.resize((WIDTH, height), Image.Resampling.NEAREST)
+    band = math.ceil(height / (len(stops) - 1))
+    mask = Image.linear_gradient("L").point(_EASE).resize((1, band))
+    column = Image.new("RGB", (1, band * (len(stops) - 1)))
+    for index, (start, end) in enumerate(itertools.pairwise(stops)):
+        blend = Image.composite(
+            Image.new("RGB", mask.size, end), Image.new("RGB", mask.size, start), mask
+        )
+        column.paste(blend, (0, index * band))
+    return column.crop((0, 0, 1, height))
 
 
 def _card(world: World, video: VideoPlan) -> Image.Image:
@@ -459,50 +465,67 @@ def _text_layer(world: World, video: VideoPlan) -> Image.Image:
     return layer
 
 
-def _ffmpeg_command(video: VideoPlan, folder: Path) -> list[str]:
+_BITEXACT = ("-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact")
+
+
+def _ffmpeg(arguments: list[str]) -> None:
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error"]
+    done = subprocess.run([*command, "-y", *arguments], capture_output=True, check=False)
+    if done.returncode != 0:
+        error = done.stderr.decode(errors="replace").strip()[-500:]
+        raise RuntimeError(f"ffmpeg could not render a demo video: {error}")
+
+
+def render_tone(hz: int, duration_ms: int, path: Path) -> Path:
+    """A quiet tone with soft ends, as AAC: encoded once per pitch and length and copied into
+    each video that uses it."""
+    seconds = duration_ms / 1000
+    tone = (
+        f"sine=f={hz}:r=22050:d={seconds:g},volume=0.05,"
+        f"afade=t=in:d=0.3,afade=t=out:st={max(0.0, seconds - 0.5):g}:d=0.5"
+    )
+    _ffmpeg(
+        ["-f", "lavfi", "-i", tone, "-c:a", "aac", "-b:a", "32k", "-ac", "1", *_BITEXACT, str(path)]
+    )
+    return path
+
+
+def _video_arguments(video: VideoPlan, folder: Path, tone: Path) -> list[str]:
     seconds, frames, scroll = video.duration_ms / 1000, _frames(video), video.look.scroll
     travel = abs(scroll) * frames
     # Whole pixels a frame: x264's fastest motion search then finds every block's match.
     offset = f"{scroll}*n" if scroll > 0 else f"{travel}{scroll}*n"
-    tone = (
-        f"sine=f={video.look.tone_hz}:r=22050:d={seconds:g},volume=0.05,"
-        f"afade=t=in:d=0.3,afade=t=out:st={max(0.0, seconds - 0.5):g}:d=0.5"
-    )
     graph = (
-        f"[0:v]format=yuv420p,loop=loop={frames}:size=1,setpts=N/{FPS}/TB,"
-        f"crop={WIDTH}:{HEIGHT}:0:'{offset}'[bg];"
+        f"[0:v]scale={WIDTH}:ih:flags=neighbor,format=yuv420p,loop=loop={frames}:size=1,"
+        f"setpts=N/{FPS}/TB,crop={WIDTH}:{HEIGHT}:0:'{offset}'[bg];"
         "[1:v]format=yuva420p[card];[2:v]format=yuva420p[text];"
         "[bg][card]overlay=x=(W-w)/2:y=165+floor(8*sin(2*PI*t/3)):eval=frame[moving];"
-        "[moving][text]overlay=format=yuv420,split=2[video][poster]"
+        "[moving][text]overlay=format=yuv420,split=2[video][still];"
+        # JPEG wants full-range colour; converting the poster alone keeps the video standard.
+        "[still]trim=end_frame=1,scale=out_range=pc,format=yuvj420p[poster]"
     )
     return [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        *("-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
         *("-i", str(folder / "background.png")),
-        *("-i", str(folder / "card.png"), "-i", str(folder / "text.png")),
-        *("-f", "lavfi", "-i", tone),
+        *("-i", str(folder / "card.png"), "-i", str(folder / "text.png"), "-i", str(tone)),
         *("-filter_complex", graph, "-filter_threads", "1"),
         *("-map", "[video]", "-map", "3:a", "-t", f"{seconds:g}", "-r", str(FPS)),
         *("-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-threads", "1"),
-        *("-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k", "-ac", "1"),
-        *("-movflags", "+faststart", "-map_metadata", "-1"),
-        *("-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"),
-        str(folder / "stream.mp4"),
+        *("-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart"),
+        *("-map_metadata", "-1", *_BITEXACT, str(folder / "stream.mp4")),
         *("-map", "[poster]", "-frames:v", "1", "-q:v", "3", str(folder / "poster.jpg")),
     ]
 
 
-def render(world: World, video: VideoPlan, folder: Path) -> media_services.PreparedVideo:
-    """Draws and encodes one video into `folder`: stream.mp4 (H.264/AAC, fast start) and
-    poster.jpg (its first frame)."""
+def render(
+    world: World, video: VideoPlan, folder: Path, *, tone: Path
+) -> media_services.PreparedVideo:
+    """Draws and encodes one video into `folder`: stream.mp4 (H.264 and the AAC `tone`, fast
+    start) and poster.jpg (its first frame)."""
     folder.mkdir(parents=True, exist_ok=True)
     _background(world, video).save(folder / "background.png", compress_level=1)
     _card(world, video).save(folder / "card.png", compress_level=1)
     _text_layer(world, video).save(folder / "text.png", compress_level=1)
-    done = subprocess.run(_ffmpeg_command(video, folder), capture_output=True, check=False)
-    if done.returncode != 0:
-        error = done.stderr.decode(errors="replace").strip()[-500:]
-        raise RuntimeError(f"ffmpeg could not render a demo video: {error}")
+    _ffmpeg(_video_arguments(video, folder, tone))
     return media_services.PreparedVideo(
         stream_path=str(folder / "stream.mp4"),
         poster_path=str(folder / "poster.jpg"),
@@ -518,12 +541,21 @@ def rendering(world: World, plan: MediaPlan) -> Iterator[list[Future]]:
     future per video, in plan order. Leaving the block drops what has not started, waits for
     what has, and deletes the files (publishing copies them into the media storage)."""
     with tempfile.TemporaryDirectory(prefix="clipcart-demo-videos-") as root:
-        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        pool = ThreadPoolExecutor(max_workers=min(MAX_ENCODERS, os.cpu_count() or 1))
+        tones: dict[tuple[int, int], Future] = {}
+
+        def job(number: int, video: VideoPlan) -> Future:
+            key = (video.look.tone_hz, video.duration_ms)
+            if key not in tones:
+                # Queued before the first video that waits for it, so a worker has taken it up
+                # (or finished it) by then: waiting cannot deadlock the pool.
+                path = Path(root) / f"tone-{key[0]}-{key[1]}.m4a"
+                tones[key] = pool.submit(render_tone, *key, path)
+            folder = Path(root) / f"{number:04d}"
+            return pool.submit(lambda: render(world, video, folder, tone=tones[key].result()))
+
         try:
-            yield [
-                pool.submit(render, world, video, Path(root) / f"{number:04d}")
-                for number, video in enumerate(plan.videos)
-            ]
+            yield [job(number, video) for number, video in enumerate(plan.videos)]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
