@@ -1,9 +1,12 @@
-"""Row locks of the feed app. Events are the only rows it locks, and nothing else is locked in
-the same transaction, so they take no part in the global lock order."""
+"""Row locks of the feed app, taken only by the roll-up, in this order: events, then post stats,
+creator stats and hashtag days, each in primary-key order. No other app's rows are locked in
+the same transaction, so the feed takes no part in the global lock order."""
 
 from __future__ import annotations
 
-from .models import Event
+from datetime import date
+
+from .models import CreatorStats, Event, HashtagDay, PostStats
 
 
 def lock_events_to_roll_up(*, limit: int) -> list:
@@ -15,3 +18,21 @@ def lock_events_to_roll_up(*, limit: int) -> list:
         .order_by("id")
         .values("id", "type", "ts", "video_id", "watch_ms")[:limit]
     )
+
+
+def lock_post_stats(post_ids: list[int]) -> list[PostStats]:
+    return list(PostStats.objects.select_for_update().filter(pk__in=post_ids).order_by("pk"))
+
+
+def lock_creator_stats(creator_ids: list[int]) -> list[CreatorStats]:
+    return list(CreatorStats.objects.select_for_update().filter(pk__in=creator_ids).order_by("pk"))
+
+
+def lock_hashtag_days(keys: list[tuple[int, date]]) -> list[HashtagDay]:
+    """The (hashtag, day) rows of `keys`: one query over the hashtags and days involved, then
+    the exact pairs (a few extra rows may be locked; none are missed)."""
+    wanted = set(keys)
+    rows = HashtagDay.objects.select_for_update().filter(
+        hashtag_id__in={h for h, _ in keys}, day__in={d for _, d in keys}
+    )
+    return [row for row in rows.order_by("pk") if (row.hashtag_id, row.day) in wanted]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -27,6 +26,16 @@ MAX_EVENT_AGE = timedelta(days=7)
 MAX_WATCH_MS = 3 * 60 * 60 * 1000
 ROLL_UP_BATCH = 5000
 TYPES = frozenset(Event.Type.values)
+POST_COUNTERS = [
+    "views",
+    "completions",
+    "watch_ms",
+    "shares",
+    "anchor_clicks",
+    "add_to_carts",
+    "purchases",
+    "not_interested",
+]
 COUNTED = {  # event type → the PostStats counter it increments
     Event.Type.IMPRESSION: "views",
     Event.Type.COMPLETE: "completions",
@@ -247,23 +256,43 @@ def _tally(events: list[dict]) -> _Tally:
 
 
 def _apply(tally: _Tally) -> None:
+    """Adds the tally to the counters: rows are made if missing, locked in primary-key order
+    (two roll-ups in parallel then wait for each other instead of deadlocking), and written
+    back with one bulk UPDATE per table instead of one per row."""
+    _add_to_posts(tally.posts)
+    _add_to_creators(tally.creators)
+    _add_to_hashtag_days(tally.tag_days)
+
+
+def _add_to_posts(counts: dict[int, Counter]) -> None:
     PostStats.objects.bulk_create(
-        [PostStats(post_id=post_id) for post_id in tally.posts], ignore_conflicts=True
+        [PostStats(post_id=post_id) for post_id in counts], ignore_conflicts=True
     )
-    for post_id, counts in tally.posts.items():
-        PostStats.objects.filter(pk=post_id).update(
-            **{name: F(name) + amount for name, amount in counts.items()}
-        )
+    rows = locks.lock_post_stats(list(counts))
+    for row in rows:
+        for name, amount in counts[row.pk].items():
+            setattr(row, name, getattr(row, name) + amount)
+    PostStats.objects.bulk_update(rows, POST_COUNTERS, batch_size=500)
+
+
+def _add_to_creators(views: Counter) -> None:
     CreatorStats.objects.bulk_create(
-        [CreatorStats(creator_id=c) for c in tally.creators], ignore_conflicts=True
+        [CreatorStats(creator_id=c) for c in views], ignore_conflicts=True
     )
-    for creator_id, views in tally.creators.items():
-        CreatorStats.objects.filter(pk=creator_id).update(views=F("views") + views)
+    rows = locks.lock_creator_stats(list(views))
+    for row in rows:
+        row.views += views[row.pk]
+    CreatorStats.objects.bulk_update(rows, ["views"], batch_size=500)
+
+
+def _add_to_hashtag_days(views: Counter) -> None:
     HashtagDay.objects.bulk_create(
-        [HashtagDay(hashtag_id=t, day=d) for t, d in tally.tag_days], ignore_conflicts=True
+        [HashtagDay(hashtag_id=t, day=d) for t, d in views], ignore_conflicts=True
     )
-    for (hashtag_id, day), views in tally.tag_days.items():
-        HashtagDay.objects.filter(hashtag_id=hashtag_id, day=day).update(views=F("views") + views)
+    rows = locks.lock_hashtag_days(list(views))
+    for row in rows:
+        row.views += views[(row.hashtag_id, row.day)]
+    HashtagDay.objects.bulk_update(rows, ["views"], batch_size=500)
 
 
 def roll_up_events(*, batch: int = ROLL_UP_BATCH) -> int:
