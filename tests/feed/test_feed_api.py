@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clipcart.accounts import services as account_services
-from clipcart.feed import services as feed_services
 from clipcart.feed.models import PostStats
 from tests.conftest import ApiClient
 from tests.factories import UserFactory, make_post, make_product
@@ -80,7 +79,7 @@ def test_labels_disclose_paid_partnerships_and_commission_but_not_own_products(
 
 
 def api_feed(api, **params) -> list[dict]:
-    from tests.conftest import ApiClient  # noqa: F401  (anonymous visitors need a session)
+    from tests.conftest import ApiClient
 
     client = ApiClient()
     client.client.get("/")
