@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 RECENCY_HALF_LIFE_HOURS = 24.0
-WEIGHTS = {"recency": 1.0, "completion": 1.0, "engagement": 2.0, "follow": 0.6}
+# Following counts, but not so much that For You turns into a second Following tab.
+WEIGHTS = {"recency": 1.0, "completion": 1.0, "engagement": 2.0, "follow": 0.3}
 # Beta-style priors: a new video starts at a 25% completion and 5% engagement rate.
 COMPLETION_PRIOR = (1, 4)
 ENGAGEMENT_PRIOR = (1, 20)
@@ -63,3 +64,16 @@ def rank(candidates: list[Candidate], *, now: datetime, followed: frozenset[int]
         scored.append(Scored(candidate, total, max(terms, key=terms.__getitem__)))
     scored.sort(key=lambda s: (s.score, s.candidate.post_id), reverse=True)
     return scored
+
+
+def spread_creators(page: list[Scored]) -> list[Scored]:
+    """The same items, reordered so no two in a row are by one creator where another order
+    allows it: each slot takes the best remaining item by someone other than the last creator."""
+    remaining = list(page)
+    spread: list[Scored] = []
+    while remaining:
+        last = spread[-1].candidate.creator_id if spread else None
+        pick = next((s for s in remaining if s.candidate.creator_id != last), remaining[0])
+        remaining.remove(pick)
+        spread.append(pick)
+    return spread

@@ -168,6 +168,7 @@ def for_you(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_
     if more:
         last = page[-1]
         next_cursor = _encode({"t": _micros(now), "s": last.score, "i": last.candidate.post_id})
+    page = ranking.spread_creators(page)  # after the cursor: a page keeps its members
     reasons = {s.candidate.post_id: s.top_factor for s in page}
     items = hydrate(
         [s.candidate.post_id for s in page], viewer=viewer, reasons=reasons, followed=followed
