@@ -15,7 +15,7 @@ from clipcart.checkout import services as checkout_services
 from clipcart.core.pagination import Page
 from clipcart.web.forms import AddToCartForm
 
-from .support import htmx_redirect, session_key, shows_domain_errors, visitor_cart
+from .support import buy_box, htmx_redirect, session_key, shows_domain_errors, visitor_cart
 
 PAGE_SIZE = 20
 
@@ -54,16 +54,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _product_page(request: HttpRequest, product_id: int, form: AddToCartForm) -> HttpResponse:
-    detail = catalog_selectors.product_detail(product_id=product_id)
-    in_stock = [v.pk for v in detail.product.variants.all() if v.stock > 0]  # type: ignore[attr-defined]
-    chosen = getattr(form, "cleaned_data", {}).get("variant_id")
-    context = {
-        "product": detail.product,
-        "ships_by": detail.ships_by,
-        "form": form,
-        "selected": chosen if chosen in in_stock else next(iter(in_stock), None),
-        "ref": form["ref"].value() or "",
-    }
+    context = {**buy_box(product_id, form), "ref": form["ref"].value() or ""}
     return render(request, "web/catalog/product.html", context, status=form.status)
 
 

@@ -17,7 +17,6 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
-from clipcart.catalog import selectors as catalog_selectors
 from clipcart.checkout import selectors as checkout_selectors
 from clipcart.checkout import services as checkout_services
 from clipcart.core.errors import DomainError, InvalidInput, NotAuthenticated
@@ -29,7 +28,7 @@ from clipcart.media import services as media_services
 from clipcart.web.forms import AddToCartForm, CheckoutForm
 
 from .checkout import _answer_error, _place
-from .support import session_key, shows_domain_errors, visitor_cart
+from .support import buy_box, session_key, shows_domain_errors, visitor_cart
 
 TABS = {"foryou": feed_selectors.for_you, "following": feed_selectors.following}
 SHEET = "#sheet-body"
@@ -305,14 +304,8 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 def _product_sheet(
     request: HttpRequest, product_id: int, form: AddToCartForm, *, added: bool = False
 ) -> HttpResponse:
-    detail = catalog_selectors.product_detail(product_id=product_id)
-    in_stock = [v.pk for v in detail.product.variants.all() if v.stock > 0]  # type: ignore[attr-defined]
-    chosen = getattr(form, "cleaned_data", {}).get("variant_id")
     context = {
-        "product": detail.product,
-        "ships_by": detail.ships_by,
-        "form": form,
-        "selected": chosen if chosen in in_stock else next(iter(in_stock), None),
+        **buy_box(product_id, form),
         "video_id": _video_id(request),
         "added": added,
     }

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from clipcart.catalog import selectors as catalog_selectors
 from clipcart.checkout import selectors as checkout_selectors
 from clipcart.checkout import services as checkout_services
 from clipcart.core.errors import DomainError
@@ -74,3 +75,18 @@ def htmx_redirect(request: HttpRequest, url: str) -> HttpResponse | None:
     response = HttpResponse(status=204)
     response["HX-Redirect"] = url
     return response
+
+
+def buy_box(product_id: int, form) -> dict:
+    """What a product's buy box shows (the product page and the feed's sheet): the product with
+    stock, its ships-by date, and the variant to preselect — the chosen one if still in stock,
+    else the first in stock."""
+    detail = catalog_selectors.product_detail(product_id=product_id)
+    in_stock = [v.pk for v in detail.product.variants.all() if v.stock > 0]  # type: ignore[attr-defined]
+    chosen = getattr(form, "cleaned_data", {}).get("variant_id")
+    return {
+        "product": detail.product,
+        "ships_by": detail.ships_by,
+        "form": form,
+        "selected": chosen if chosen in in_stock else next(iter(in_stock), None),
+    }
