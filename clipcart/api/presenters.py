@@ -171,14 +171,22 @@ def video(item: FeedItem) -> dict:
     }
 
 
-def feed_item(item: FeedItem, *, share_url: str) -> dict:
+def feed_card(item: FeedItem) -> dict:
+    """The part of a feed item that is the same for every viewer (see api/feed_cards.py)."""
+    return {**_post_fields(item), "top_tag": item.top_tag}
+
+
+def feed_item(
+    card: dict, *, video_id: int, reason: str, liked: bool, following: bool, share_url: str
+) -> dict:
+    fields = {key: value for key, value in card.items() if key != "top_tag"}
     return {
-        "video_id": item.post.pk,
-        "reason": item.reason,
-        "liked": item.liked,
-        "following": item.following,
+        "video_id": video_id,
+        "reason": reason,
+        "liked": liked,
+        "following": following,
         "share_url": share_url,
-        **_post_fields(item),
+        **fields,
     }
 
 

@@ -56,6 +56,7 @@ class FeedItem:
     reason: str
     liked: bool
     following: bool
+    top_tag: str | None = None  # the post's most viewed hashtag
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,19 @@ def _page_size(size: int) -> int:
     return max(1, min(size, MAX_PAGE_SIZE))
 
 
-def for_you(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+@dataclass(frozen=True)
+class RankedPage:
+    """Which posts a feed page shows, in order, and why: everything but their display data."""
+
+    post_ids: list[int]
+    factors: dict[int, str]  # post id → the ranking term that put it here
+    followed: frozenset[int]
+    next_cursor: str | None
+
+
+def rank_for_you(
+    *, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE
+) -> RankedPage:
     """Ranked by the honest score of `ranking`, frozen at the first page's time so later pages
     continue the same order; completed and "not interested" videos are left out."""
     size = _page_size(size)
@@ -169,14 +182,17 @@ def for_you(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_
         last = page[-1]
         next_cursor = _encode({"t": _micros(now), "s": last.score, "i": last.candidate.post_id})
     page = ranking.spread_creators(page)  # after the cursor: a page keeps its members
-    reasons = {s.candidate.post_id: s.top_factor for s in page}
-    items = hydrate(
-        [s.candidate.post_id for s in page], viewer=viewer, reasons=reasons, followed=followed
+    return RankedPage(
+        post_ids=[s.candidate.post_id for s in page],
+        factors={s.candidate.post_id: s.top_factor for s in page},
+        followed=followed,
+        next_cursor=next_cursor,
     )
-    return FeedPage(items=items, next_cursor=next_cursor)
 
 
-def following(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+def rank_following(
+    *, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE
+) -> RankedPage:
     """Posts of the creators the viewer follows, newest first."""
     if not viewer.user_id:
         raise NotAuthenticated("Sign in to see the creators you follow.")
@@ -194,9 +210,27 @@ def following(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAG
     next_cursor = None
     if len(rows) > size:
         next_cursor = _encode({"t": _micros(page[-1][1]), "i": page[-1][0]})  # type: ignore[arg-type]
-    reasons = {pk: "follow" for pk, _ in page}
-    items = hydrate([pk for pk, _ in page], viewer=viewer, reasons=reasons, followed=followed)
-    return FeedPage(items=items, next_cursor=next_cursor)
+    return RankedPage(
+        post_ids=[pk for pk, _ in page],
+        factors={pk: "follow" for pk, _ in page},
+        followed=followed,
+        next_cursor=next_cursor,
+    )
+
+
+def _hydrated(ranked: RankedPage, viewer: Viewer) -> FeedPage:
+    items = hydrate(
+        ranked.post_ids, viewer=viewer, reasons=ranked.factors, followed=ranked.followed
+    )
+    return FeedPage(items=items, next_cursor=ranked.next_cursor)
+
+
+def for_you(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+    return _hydrated(rank_for_you(viewer=viewer, cursor=cursor, size=size), viewer)
+
+
+def following(*, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE) -> FeedPage:
+    return _hydrated(rank_following(viewer=viewer, cursor=cursor, size=size), viewer)
 
 
 # --- Hydration: everything a page shows, in a fixed number of queries ---------------------------
@@ -229,12 +263,12 @@ def label_of(post: Post) -> str | None:
     return None
 
 
-def _reason(post: Post, factor: str | None, *, top_tags: dict[int, str]) -> str:
-    handle = post.creator.handle  # type: ignore[attr-defined]
+def reason_text(factor: str | None, *, handle: str, top_tag: str | None) -> str:
+    """The "why am I seeing this" sentence for the term that ranked the post."""
     if factor == "follow":
         return f"Because you follow @{handle}"
-    if factor in ("engagement", "completion") and post.pk in top_tags:
-        return f"Popular in #{top_tags[post.pk]}"
+    if factor in ("engagement", "completion") and top_tag:
+        return f"Popular in #{top_tag}"
     if factor in ("engagement", "completion"):
         return "Popular on Clipcart right now"
     if factor == "recency":
@@ -272,7 +306,12 @@ def hydrate(
                 post=post,
                 anchors=shown,
                 label=label_of(post),
-                reason=_reason(post, reasons.get(post_id), top_tags=top_tags),
+                reason=reason_text(
+                    reasons.get(post_id),
+                    handle=post.creator.handle,  # type: ignore[attr-defined]
+                    top_tag=top_tags.get(post_id),
+                ),
+                top_tag=top_tags.get(post_id),
                 liked=post_id in liked,
                 following=post.creator_id in followed,
             )

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -209,7 +210,9 @@ def test_an_unknown_tab_is_a_422(shopper_api):
     assert shopper_api.get("/feed", data={"tab": "trending"}).status_code == 422
 
 
-def _feed_queries(api, size: int) -> int:
+def _feed_queries(api, size: int, *, cached_cards: bool = False) -> int:
+    if not cached_cards:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         answer = api.get("/feed", data={"size": size})
     assert len(answer.json()["items"]) == size
@@ -225,3 +228,15 @@ def test_the_feed_costs_the_same_queries_for_any_page_size(shopper, creator, sho
     api.get("/feed")  # warm-up: the share code is made on the first request
 
     assert _feed_queries(api, 2) == _feed_queries(api, 20)
+    # Cached cards leave only the viewer's own reads: follows, candidates, likes.
+    assert _feed_queries(api, 2, cached_cards=True) == _feed_queries(api, 20, cached_cards=True)
+    assert _feed_queries(api, 20, cached_cards=True) <= 5
+
+
+def test_a_cached_card_never_brings_back_a_removed_video(shopper_api, creator):
+    post, other = make_post(creator=creator), make_post(creator=creator)
+    shopper_api.get("/feed")  # both cards are cached now
+    post.removed_at = datetime.now(UTC)
+    post.save()
+
+    assert ids(shopper_api.get("/feed")) == [other.pk]

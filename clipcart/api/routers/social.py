@@ -11,7 +11,7 @@ from ninja import Router, Status
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
-from clipcart.api import presenters
+from clipcart.api import feed_cards, presenters
 from clipcart.api.auth import bearer, bearer_or_visitor, user_of
 from clipcart.api.schemas import (
     CommentIn,
@@ -219,16 +219,33 @@ def feed(request, cursor: str | None = None, tab: str = "for_you", size: int = 8
     """`tab` is `for_you` (ranked) or `following` (newest first, signed-in only)."""
     if tab not in ("for_you", "following"):
         raise InvalidInput("tab is for_you or following.", field="tab")
-    select = feed_selectors.for_you if tab == "for_you" else feed_selectors.following
-    page = select(viewer=viewer_of(request), cursor=cursor, size=size)
-    user = user_of(request)
+    rank = feed_selectors.rank_for_you if tab == "for_you" else feed_selectors.rank_following
+    viewer = viewer_of(request)
+    ranked = rank(viewer=viewer, cursor=cursor, size=size)
+    cards = feed_cards.cards(ranked.post_ids)
+    liked = media_selectors.liked_ids(user_id=viewer.user_id, post_ids=ranked.post_ids)
     return {
         "items": [
-            presenters.feed_item(item, share_url=share_url(request, item.post.pk, user=user))
-            for item in page.items
+            _feed_item(request, ranked, cards[pk], pk, liked=pk in liked)
+            for pk in ranked.post_ids
+            if pk in cards
         ],
-        "next_cursor": page.next_cursor,
+        "next_cursor": ranked.next_cursor,
     }
+
+
+def _feed_item(request, ranked, card: dict, video_id: int, *, liked: bool) -> dict:
+    creator = card["creator"]
+    return presenters.feed_item(
+        card,
+        video_id=video_id,
+        reason=feed_selectors.reason_text(
+            ranked.factors.get(video_id), handle=creator["handle"], top_tag=card["top_tag"]
+        ),
+        liked=liked,
+        following=creator["id"] in ranked.followed,
+        share_url=share_url(request, video_id, user=user_of(request)),
+    )
 
 
 @router.post("/events", response={202: EventsAcceptedOut, **ERRORS}, auth=bearer_or_visitor)
