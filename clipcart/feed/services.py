@@ -154,6 +154,44 @@ _COLUMNS = (
 
 
 def _insert_new(actor: str, user_id: int | None, events: list[EventIn], now: datetime) -> int:
+    if connection.vendor == "postgresql":
+        return _insert_new_postgres(actor, user_id, events, now)
+    return _insert_new_rows(actor, user_id, events, now)
+
+
+def _insert_new_postgres(
+    actor: str, user_id: int | None, events: list[EventIn], now: datetime
+) -> int:
+    """The batch as six arrays unnested into rows, bound on the server.
+
+    Django's PostgreSQL cursor writes every parameter into the SQL text; for 100 events that is
+    1,000 literals for Python to quote and PostgreSQL to parse (about half the ingestion time in
+    bench/feed.py). A plain psycopg cursor on the same connection and transaction sends nine
+    bound parameters instead."""
+    import psycopg
+
+    sql = (
+        f"INSERT INTO {Event._meta.db_table} ({_COLUMNS}) "
+        "SELECT %s, e.client_id, %s, e.type, e.ts, %s, e.video_id, e.product_id, e.watch_ms, false "
+        "FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[], %s::bigint[], "
+        "%s::bigint[], %s::integer[]) AS e(client_id, type, ts, video_id, product_id, watch_ms) "
+        "ON CONFLICT (actor, client_id) DO NOTHING RETURNING id"
+    )
+    columns = [
+        [e.client_id for e in events],
+        [e.type for e in events],
+        [e.ts for e in events],
+        [e.video_id for e in events],
+        [e.product_id for e in events],
+        [e.watch_ms for e in events],
+    ]
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, [actor, user_id, now, *columns])
+        return len(cursor.fetchall())
+
+
+def _insert_new_rows(actor: str, user_id: int | None, events: list[EventIn], now: datetime) -> int:
     """One multi-row INSERT that skips ids already stored; returns how many rows it wrote.
 
     `ON CONFLICT DO NOTHING RETURNING` (PostgreSQL, SQLite ≥ 3.35) counts exactly what was new
