@@ -105,7 +105,7 @@ def make_post(
     from django.utils import timezone
 
     from clipcart.media.models import Anchor, Hashtag, Post, PostHashtag
-    from clipcart.media.services import parse_hashtags
+    from clipcart.media.services import live_set_changed, parse_hashtags
 
     ready = status == "ready"
     post = Post.objects.create(
@@ -121,6 +121,7 @@ def make_post(
     )
     for name in parse_hashtags(caption):
         PostHashtag.objects.create(post=post, hashtag=Hashtag.objects.get_or_create(name=name)[0])
+    live_set_changed()  # as publishing does: cached feed candidates include the new post
     for position, product in enumerate(products or []):
         Anchor.objects.create(
             post=post,

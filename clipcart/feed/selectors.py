@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from .models import Event, HashtagDay
 FEED_PAGE_SIZE = 8
 CANDIDATE_LIMIT = 1000
 CANDIDATE_WINDOW = timedelta(days=60)
+CANDIDATES_TTL_S = 15
 # A video watched to the end is not served again to that viewer for a day.
 REWATCH_AFTER = timedelta(days=1)
 
@@ -104,24 +106,32 @@ def live_posts() -> QuerySet[Post]:
     return Post.objects.filter(status=Post.Status.READY, removed_at__isnull=True)
 
 
-def _hidden_for(viewer: Viewer, *, now: datetime) -> QuerySet | None:
-    """Post ids the viewer completed in the last day or marked "not interested" (a subquery)."""
+def _hidden_ids(viewer: Viewer, *, now: datetime) -> set[int]:
+    """Posts the viewer completed in the last day or marked "not interested" (one query)."""
     if viewer.actor is None:
-        return None
+        return set()
     recent_completes = Event.objects.filter(
         actor=viewer.actor, type=Event.Type.COMPLETE, ts__gte=now - REWATCH_AFTER
     )
     not_interested = Event.objects.filter(actor=viewer.actor, type=Event.Type.NOT_INTERESTED)
-    return (recent_completes | not_interested).filter(video_id__isnull=False).values("video_id")
+    hidden = (recent_completes | not_interested).filter(video_id__isnull=False)
+    return {pk for pk in hidden.values_list("video_id", flat=True).distinct() if pk}
 
 
-def _candidates(viewer: Viewer, *, now: datetime) -> list[ranking.Candidate]:
+def _live_candidates() -> list[ranking.Candidate]:
+    """The newest live posts with their counters: the same for every viewer, so kept in the
+    cache for CANDIDATES_TTL_S, and dropped at once when a post is published or removed
+    (the key carries media's live-set version). Counters change only at the roll-up anyway."""
+    key = f"feed:candidates:{media_selectors.live_set_version()}"
+    candidates = cache.get(key)
+    if candidates is None:
+        candidates = _query_candidates(now=timezone.now())
+        cache.set(key, candidates, timeout=CANDIDATES_TTL_S)
+    return candidates
+
+
+def _query_candidates(*, now: datetime) -> list[ranking.Candidate]:
     posts = live_posts().filter(published_at__gte=now - CANDIDATE_WINDOW)
-    hidden = _hidden_for(viewer, now=now)
-    if hidden is not None:
-        posts = posts.exclude(pk__in=hidden)
-    if viewer.user_id:
-        posts = posts.exclude(creator_id=viewer.user_id)
     rows = posts.order_by("-published_at").values_list(
         "pk",
         "creator_id",
@@ -145,6 +155,13 @@ def _candidates(viewer: Viewer, *, now: datetime) -> list[ranking.Candidate]:
         )
         for pk, creator, published, views, done, likes, comments, shares in rows
     ]
+
+
+def _candidates(viewer: Viewer, *, now: datetime) -> list[ranking.Candidate]:
+    """The live candidates minus the viewer's own posts and the ones hidden for them."""
+    hidden = _hidden_ids(viewer, now=now)
+    own = viewer.user_id
+    return [c for c in _live_candidates() if c.post_id not in hidden and c.creator_id != own]
 
 
 # --- Pages --------------------------------------------------------------------------------------

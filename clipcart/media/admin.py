@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from .models import Anchor, Comment, CommentReport, Hashtag, Like, Post, PostHashtag, PostImage
+from .services import live_set_changed
 
 
 class AnchorInline(admin.TabularInline):
@@ -50,10 +51,12 @@ class PostAdmin(admin.ModelAdmin):
     @admin.action(description="Take down selected posts (kept for appeals)")
     def take_down(self, request, queryset):
         queryset.update(removed_at=timezone.now())
+        live_set_changed()
 
     @admin.action(description="Restore selected posts")
     def restore(self, request, queryset):
         queryset.update(removed_at=None)
+        live_set_changed()
 
 
 @admin.register(Hashtag)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from clipcart.core.errors import InvalidInput
 
-from . import pipeline
+from . import pipeline, services
 from .models import Post, PostImage
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ def _publish(post: Post, **fields: Any) -> bool:
     published = Post.objects.filter(pk=post.pk, status=Post.Status.PROCESSING).update(
         status=Post.Status.READY, failure_reason="", published_at=now, updated_at=now, **fields
     )
+    if published:
+        services.live_set_changed()
     return published == 1
 
 

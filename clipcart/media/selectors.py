@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.cache import cache
+
 from clipcart.core.errors import NotFound
 from clipcart.core.pagination import Page, paginate_by_pk
 
@@ -92,3 +94,12 @@ def comments_of(*, post_id: int, cursor: str | None, size: int = 20) -> Page[Com
         raise NotFound("No such video.", code="post_not_found")
     comments = Comment.objects.filter(post_id=post_id, is_hidden=False).select_related("author")
     return paginate_by_pk(comments, cursor=cursor, size=size)
+
+
+# Bumped whenever a post enters or leaves the set of live posts, so readers that cache
+# something derived from that set (the feed's candidates) can key their cache on it.
+LIVE_SET_VERSION_KEY = "media:live-set-version"
+
+
+def live_set_version() -> int:
+    return cache.get_or_set(LIVE_SET_VERSION_KEY, 1, timeout=None) or 1

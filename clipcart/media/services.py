@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
@@ -27,6 +28,7 @@ from clipcart.core.ratelimit import spend
 from clipcart.core.text import clean_text
 
 from .models import Anchor, Comment, CommentReport, Hashtag, Like, Post, PostHashtag, PostImage
+from .selectors import LIVE_SET_VERSION_KEY
 
 MAX_ANCHORS = 6
 MAX_HASHTAGS = 30
@@ -324,10 +326,19 @@ def update_post(
     return post
 
 
+def live_set_changed() -> None:
+    """Says that a post was published, removed or restored (see selectors.live_set_version)."""
+    try:
+        cache.incr(LIVE_SET_VERSION_KEY)
+    except ValueError:  # not set yet, or evicted: any new value invalidates
+        cache.set(LIVE_SET_VERSION_KEY, uuid.uuid4().int % 2**62, timeout=None)
+
+
 def remove_post(*, editor, post_id: int) -> None:
     """Takes a post out of every feed and page. Files are kept for moderation and appeals."""
     post = owned_post(user=editor, post_id=post_id)
     Post.objects.filter(pk=post.pk).update(removed_at=timezone.now())
+    transaction.on_commit(live_set_changed)
 
 
 def live_post(post_id: int) -> Post:
@@ -463,4 +474,5 @@ def import_ready_video(
             post.poster.save(f"{name}.jpg", File(poster), save=False)
         post.save()
         _save_tags_and_anchors(post, tags=tags, anchors=checked)
+        transaction.on_commit(live_set_changed)
     return post
