@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 RECENCY_HALF_LIFE_HOURS = 24.0
 # Following counts, but not so much that For You turns into a second Following tab.
@@ -29,39 +30,48 @@ class Candidate:
     comments: int
     shares: int
 
+    @cached_property
+    def rates(self) -> dict[str, float]:
+        """The weighted terms that do not depend on the viewer or the time: computed once per
+        candidate, which the feed keeps in its cache."""
+        completion = (self.completions + COMPLETION_PRIOR[0]) / (self.views + COMPLETION_PRIOR[1])
+        interactions = self.likes + self.comments + 2 * self.shares
+        engagement = (interactions + ENGAGEMENT_PRIOR[0]) / (self.views + ENGAGEMENT_PRIOR[1])
+        return {
+            "completion": WEIGHTS["completion"] * min(completion, 1.0),
+            "engagement": WEIGHTS["engagement"] * min(engagement, 1.0),
+        }
+
 
 @dataclass(frozen=True)
 class Scored:
     candidate: Candidate
     score: float
-    top_factor: str
 
 
 def factors(candidate: Candidate, *, now: datetime, followed: frozenset[int]) -> dict[str, float]:
     """Each weighted term of the score, by name."""
     age_hours = max(0.0, (now - candidate.published_at).total_seconds() / 3600)
-    completion = (candidate.completions + COMPLETION_PRIOR[0]) / (
-        candidate.views + COMPLETION_PRIOR[1]
-    )
-    interactions = candidate.likes + candidate.comments + 2 * candidate.shares
-    engagement = (interactions + ENGAGEMENT_PRIOR[0]) / (candidate.views + ENGAGEMENT_PRIOR[1])
-    raw = {
-        "recency": 0.5 ** (age_hours / RECENCY_HALF_LIFE_HOURS),
-        "completion": min(completion, 1.0),
-        "engagement": min(engagement, 1.0),
-        "follow": 1.0 if candidate.creator_id in followed else 0.0,
+    return {
+        "recency": WEIGHTS["recency"] * 0.5 ** (age_hours / RECENCY_HALF_LIFE_HOURS),
+        **candidate.rates,
+        "follow": WEIGHTS["follow"] if candidate.creator_id in followed else 0.0,
     }
-    return {name: WEIGHTS[name] * value for name, value in raw.items()}
+
+
+def top_factor(candidate: Candidate, *, now: datetime, followed: frozenset[int]) -> str:
+    """The term that contributed most: the honest "why am I seeing this"."""
+    terms = factors(candidate, now=now, followed=followed)
+    return max(terms, key=terms.__getitem__)
 
 
 def rank(candidates: list[Candidate], *, now: datetime, followed: frozenset[int]) -> list[Scored]:
     """Best first; ties go to the newer post so the order is total and pages are stable."""
-    scored = []
-    for candidate in candidates:
-        terms = factors(candidate, now=now, followed=followed)
+    scored = [
         # Rounded so a cursor carrying the score compares equal to a recomputed one.
-        total = round(sum(terms.values()), 9)
-        scored.append(Scored(candidate, total, max(terms, key=terms.__getitem__)))
+        Scored(c, round(sum(factors(c, now=now, followed=followed).values()), 9))
+        for c in candidates
+    ]
     scored.sort(key=lambda s: (s.score, s.candidate.post_id), reverse=True)
     return scored
 

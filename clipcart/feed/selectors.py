@@ -142,7 +142,7 @@ def _query_candidates(*, now: datetime) -> list[ranking.Candidate]:
         "comment_count",
         "stats__shares",
     )[:CANDIDATE_LIMIT]
-    return [
+    candidates = [
         ranking.Candidate(
             pk,
             creator,
@@ -155,6 +155,9 @@ def _query_candidates(*, now: datetime) -> list[ranking.Candidate]:
         )
         for pk, creator, published, views, done, likes, comments, shares in rows
     ]
+    for candidate in candidates:
+        candidate.rates  # noqa: B018  (computed before caching, so every reader reuses them)
+    return candidates
 
 
 def _candidates(viewer: Viewer, *, now: datetime) -> list[ranking.Candidate]:
@@ -201,7 +204,10 @@ def rank_for_you(
     page = ranking.spread_creators(page)  # after the cursor: a page keeps its members
     return RankedPage(
         post_ids=[s.candidate.post_id for s in page],
-        factors={s.candidate.post_id: s.top_factor for s in page},
+        factors={
+            s.candidate.post_id: ranking.top_factor(s.candidate, now=now, followed=followed)
+            for s in page
+        },
         followed=followed,
         next_cursor=next_cursor,
     )

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clipcart.accounts import services as account_services
+from clipcart.api.schemas import FeedItemOut
 from clipcart.feed.models import PostStats
 from clipcart.media import services as media_services
 from tests.conftest import ApiClient
@@ -34,6 +35,8 @@ def test_an_item_has_the_fields_of_the_contract(shopper_api, creator, product):
 
     item = shopper_api.get("/feed").json()["items"][0]
 
+    assert set(item) == set(FeedItemOut.model_fields)  # the answer is not re-validated
+    FeedItemOut.model_validate(item)
     assert item["video_id"] == post.pk
     assert item["creator"]["handle"] == creator.username
     assert item["caption"] == "Glow up #cleantok"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from django.http import JsonResponse
 from ninja import Router, Status
 
 from clipcart.accounts import selectors as account_selectors
@@ -224,7 +225,7 @@ def feed(request, cursor: str | None = None, tab: str = "for_you", size: int = 8
     ranked = rank(viewer=viewer, cursor=cursor, size=size)
     cards = feed_cards.cards(ranked.post_ids)
     liked = media_selectors.liked_ids(user_id=viewer.user_id, post_ids=ranked.post_ids)
-    return {
+    body = {
         "items": [
             _feed_item(request, ranked, cards[pk], pk, liked=pk in liked)
             for pk in ranked.post_ids
@@ -232,6 +233,9 @@ def feed(request, cursor: str | None = None, tab: str = "for_you", size: int = 8
         ],
         "next_cursor": ranked.next_cursor,
     }
+    # FeedOut documents this answer; re-validating the presenters' dicts against it cost about
+    # 2 ms a request, a tenth of the feed's time (tests/feed checks the shape instead).
+    return JsonResponse(body)
 
 
 def _feed_item(request, ranked, card: dict, video_id: int, *, liked: bool) -> dict:
