@@ -199,6 +199,12 @@ def _stored_name(upload: UploadedFile, default_suffix: str) -> str:
 # --- Creating and editing posts -----------------------------------------------------------------
 
 
+def _caption_and_tags(caption: str, hashtags: str) -> tuple[str, list[str]]:
+    """The cleaned caption and the hashtags of the caption and the explicit list."""
+    caption = clean_text(caption, field="caption", max_length=CAPTION_MAX, required=False)
+    return caption, parse_hashtags(caption, hashtags)
+
+
 def _save_tags_and_anchors(post: Post, *, tags: list[str], anchors: list[Anchor]) -> None:
     for anchor in anchors:
         anchor.post = post
@@ -223,8 +229,7 @@ def create_video_post(
     """Probes the upload, stores it with its anchors, and transcodes it in a job after commit."""
     from . import pipeline, tasks, uploads  # heavy or cyclic: tasks import processing → here
 
-    caption = clean_text(caption, field="caption", max_length=CAPTION_MAX, required=False)
-    tags = parse_hashtags(caption, hashtags)
+    caption, tags = _caption_and_tags(caption, hashtags)
     with uploads.local_upload_path(upload) as path:
         probe = pipeline.probe_video(path)
     checked = check_anchors(creator=creator, specs=anchors or [], duration_ms=probe.duration_ms)
@@ -263,8 +268,7 @@ def create_photo_post(
         )
     for upload in uploads:
         _check_photo(upload)
-    caption = clean_text(caption, field="caption", max_length=CAPTION_MAX, required=False)
-    tags = parse_hashtags(caption, hashtags)
+    caption, tags = _caption_and_tags(caption, hashtags)
     checked = check_anchors(creator=creator, specs=anchors or [], duration_ms=None)
     with transaction.atomic():
         account_services.grant_creator_role(user=creator)
@@ -451,8 +455,7 @@ def import_ready_video(
     """Publishes a prepared video at once; the stream doubles as the kept original."""
     from django.core.files import File
 
-    caption = clean_text(caption, field="caption", max_length=CAPTION_MAX, required=False)
-    tags = parse_hashtags(caption, hashtags)
+    caption, tags = _caption_and_tags(caption, hashtags)
     checked = check_anchors(creator=creator, specs=anchors or [], duration_ms=video.duration_ms)
     with transaction.atomic():
         account_services.grant_creator_role(user=creator)

@@ -21,7 +21,7 @@ from .support import shows_domain_errors, visitor_cart
 MAX_ORDERS_SHOWN = 20
 
 
-def _place(request: HttpRequest, form: CheckoutForm) -> checkout_services.CheckoutResult:
+def place_checkout(request: HttpRequest, form: CheckoutForm) -> checkout_services.CheckoutResult:
     address, payment = form.address(), form.payment()
     return checkout_services.checkout(
         buyer=request.user,
@@ -33,7 +33,7 @@ def _place(request: HttpRequest, form: CheckoutForm) -> checkout_services.Checko
     )
 
 
-def _answer_error(result: checkout_services.CheckoutResult) -> DomainError:
+def checkout_error(result: checkout_services.CheckoutResult) -> DomainError:
     """The error of a checkout answer (a replayed answer included) as a DomainError."""
     body = result.body["error"]
     error = DomainError(body["message"], code=body["code"], field=body.get("field"))
@@ -45,11 +45,11 @@ def _answer_error(result: checkout_services.CheckoutResult) -> DomainError:
 def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CheckoutForm(request.POST)
-        if form.submit(lambda _: _place(request, form)):
+        if form.submit(lambda _: place_checkout(request, form)):
             if form.result.status < 400:
                 ids = ",".join(str(o["id"]) for o in form.result.body["orders"])
                 return redirect(f"{reverse('web:checkout_complete')}?orders={ids}")
-            form.show_error(_answer_error(form.result))
+            form.show_error(checkout_error(form.result))
     else:
         form = CheckoutForm(initial={"country": "US", "token": "tok_visa"})
     quote = checkout_selectors.quote_cart(visitor_cart(request, create=False))

@@ -27,7 +27,7 @@ from clipcart.media import selectors as media_selectors
 from clipcart.media import services as media_services
 from clipcart.web.forms import AddToCartForm, CheckoutForm
 
-from .checkout import _answer_error, _place
+from .checkout import checkout_error, place_checkout
 from .support import buy_box, session_key, shows_domain_errors, visitor_cart
 
 TABS = {"foryou": feed_selectors.for_you, "following": feed_selectors.following}
@@ -371,7 +371,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" or not request.user.is_authenticated:
         return _checkout_step(request, _blank_checkout(), product_id=product_id)
     form = CheckoutForm(request.POST)
-    if form.submit(lambda _: _place(request, form)):
+    if form.submit(lambda _: place_checkout(request, form)):
         if form.result.status < 400:
             context = {
                 "orders": [_placed(order) for order in form.result.body["orders"]],
@@ -379,5 +379,5 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 "product_id": product_id,
             }
             return render(request, "web/feed/_confirmation.html", context)
-        form.show_error(_answer_error(form.result))
+        form.show_error(checkout_error(form.result))
     return _checkout_step(request, form, product_id=product_id)
