@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "clipcart.fulfillment",
     "clipcart.media",
     "clipcart.feed",
+    "clipcart.affiliate",
     "clipcart.demo",
     "clipcart.web",
     "clipcart.api",
@@ -217,6 +218,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "media.retry_stuck_posts",
         "schedule": 600.0,
     },
+    "release-payable-commissions": {
+        "task": "affiliate.release_payable",
+        "schedule": 3600.0,
+    },
+    "send-rate-cut-notices": {
+        "task": "affiliate.send_due_notices",
+        "schedule": 900.0,
+    },
     # View counters are exact as of the last roll-up; a minute is fresh enough for a feed.
     "roll-up-events": {
         "task": "feed.roll_up_events",
@@ -325,6 +334,30 @@ CLIPCART_CURRENCY = env.str("CLIPCART_CURRENCY", default="USD")
 CLIPCART_RESERVATION_MINUTES = env.int("CLIPCART_RESERVATION_MINUTES", default=15)
 CLIPCART_IDEMPOTENCY_WAIT_SECONDS = env.float("CLIPCART_IDEMPOTENCY_WAIT_SECONDS", default=15.0)
 CLIPCART_MAX_LINE_QUANTITY = 99
+# Days after delivery a buyer may return an item; commission stays pending until it closes.
+CLIPCART_RETURN_WINDOW_DAYS = env_positive_int("CLIPCART_RETURN_WINDOW_DAYS", default=30)
+
+# --- Affiliate ----------------------------------------------------------------------------------
+# Attribution windows: last touch wins within N days of a click, M days of a completed view.
+CLIPCART_AFFILIATE_CLICK_WINDOW_DAYS = env_positive_int(
+    "CLIPCART_AFFILIATE_CLICK_WINDOW_DAYS", default=7
+)
+CLIPCART_AFFILIATE_VIEW_WINDOW_DAYS = env_positive_int(
+    "CLIPCART_AFFILIATE_VIEW_WINDOW_DAYS", default=1
+)
+# Followers a creator needs to join open plans (anyone can be invited to a targeted plan).
+CLIPCART_AFFILIATE_MIN_FOLLOWERS = env.int("CLIPCART_AFFILIATE_MIN_FOLLOWERS", default=1000)
+if CLIPCART_AFFILIATE_MIN_FOLLOWERS < 0:
+    raise ImproperlyConfigured("CLIPCART_AFFILIATE_MIN_FOLLOWERS cannot be negative.")
+# Creators already promoting keep a cut rate this long, and are told this long before.
+CLIPCART_AFFILIATE_CUT_GRACE_DAYS = 30
+CLIPCART_AFFILIATE_CUT_NOTICE_DAYS = 2
+# Repeated clicks from one client count once per window; past the budget they are refused.
+CLIPCART_AFFILIATE_CLICK_DEDUPE_MINUTES = 30
+CLIPCART_AFFILIATE_TOUCHES_PER_MINUTE = 60
+# Samples: a video is due this many days after delivery, once extendable.
+CLIPCART_SAMPLE_POST_DAYS = 14
+CLIPCART_SAMPLE_EXTENSION_DAYS = 7
 
 LOGGING = {
     "version": 1,

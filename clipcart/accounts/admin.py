@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, Follow, User
+from .models import ApiToken, Follow, Notification, User
 
 
 @admin.register(User)
@@ -30,3 +30,11 @@ class FollowAdmin(admin.ModelAdmin):
     list_display = ("follower", "creator", "created_at")
     search_fields = ("follower__username", "creator__username")
     raw_id_fields = ("follower", "creator")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "message", "created_at", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "message")
+    raw_id_fields = ("user",)

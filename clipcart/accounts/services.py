@@ -17,7 +17,7 @@ from django_ratelimit.core import get_usage
 
 from clipcart.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 
-from .models import ApiToken, Follow, User
+from .models import ApiToken, Follow, Notification, User
 
 TOKEN_PREFIX = "cc_"
 USERNAME_MAX = 30
@@ -161,3 +161,16 @@ def ensure_ref_code(*, user: User) -> str:
         if user.ref_code:  # a concurrent request made it first
             return user.ref_code
     raise Conflict("Could not make a share code; try again.")
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def notify(*, user: User, kind: str, message: str, url: str = "") -> Notification:
+    return Notification.objects.create(user=user, kind=kind, message=message[:500], url=url[:300])
+
+
+def mark_notifications_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -21,7 +21,7 @@ from clipcart.fulfillment import clock
 from clipcart.inventory import selectors as inventory_selectors
 
 from . import search
-from .models import Category, Product, ProductImage, Shop, Variant
+from .models import Category, Product, ProductImage, Shop, ShopMember, Variant
 
 
 def _with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -161,3 +161,7 @@ def shop_ids_of(user) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(Shop.objects.filter(memberships__user=user).values_list("pk", flat=True))
+
+
+def staff_ids(*, shop_id: int) -> list[int]:
+    return list(ShopMember.objects.filter(shop_id=shop_id).values_list("user_id", flat=True))

@@ -32,24 +32,31 @@ def quantize_money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_price(value: object, *, field: str = "price", allow_zero: bool = False) -> Decimal:
-    """A price from a client: a decimal string or number, 0 < price <= MAX_PRICE, 2 decimals.
+def parse_price(
+    value: object, *, field: str = "price", allow_zero: bool = False, label: str = "Price"
+) -> Decimal:
+    """A price (or another `label`led amount) from a client: a decimal string or number,
+    0 < amount <= MAX_PRICE, 2 decimals.
 
     Floats are refused: 19.99 as a binary float is not 19.99, and money must not drift."""
     if isinstance(value, (bool, float)) or value is None:
-        raise InvalidInput('Send prices as a decimal string such as "12.50".', field=field)
+        raise InvalidInput(
+            f'Send the {label.lower()} as a decimal string such as "12.50".', field=field
+        )
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise InvalidInput("Price must be a decimal number such as 12.50.", field=field) from None
+        raise InvalidInput(
+            f"{label} must be a decimal number such as 12.50.", field=field
+        ) from None
     if not amount.is_finite():
-        raise InvalidInput("Price must be a finite number.", field=field)
+        raise InvalidInput(f"{label} must be a finite number.", field=field)
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidInput("Price can have at most two decimals.", field=field)
+        raise InvalidInput(f"{label} can have at most two decimals.", field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidInput("Price must be greater than zero.", field=field)
+        raise InvalidInput(f"{label} must be greater than zero.", field=field)
     if amount > MAX_PRICE:
-        raise InvalidInput(f"Price must be at most {MAX_PRICE}.", field=field)
+        raise InvalidInput(f"{label} must be at most {MAX_PRICE}.", field=field)
     return amount.quantize(CENT)
 
 

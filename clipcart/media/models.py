@@ -126,8 +126,8 @@ class Anchor(models.Model):
     external_title = models.CharField(blank=True, max_length=200)
     start_ms = models.PositiveIntegerField(null=True, blank=True)
     end_ms = models.PositiveIntegerField(null=True, blank=True)
-    # Decided when the product is tagged: a product of another shop is promoted for commission.
-    # The affiliate engine sets it from the creator's plan instead.
+    # True while the creator has a commission term in force for the product (affiliate keeps it
+    # current as plans and memberships change); it drives the `commission` disclosure label.
     earns_commission = models.BooleanField(default=False)
 
     class Meta:

@@ -79,6 +79,20 @@ def showcase_product_ids(*, creator_id: int, limit: int = 24) -> list[int]:
     return list(dict.fromkeys(rows[: limit * 6]))[:limit]
 
 
+def commission_anchors(post_ids: Iterable[int]) -> dict[int, tuple[int, set[int]]]:
+    """For each live post with commission-earning product anchors: (creator id, product ids)."""
+    rows = Anchor.objects.filter(
+        post_id__in=list(post_ids),
+        earns_commission=True,
+        post__removed_at__isnull=True,
+        product__isnull=False,
+    ).values_list("post_id", "post__creator_id", "product_id")
+    found: dict[int, tuple[int, set[int]]] = {}
+    for post_id, creator_id, product_id in rows:
+        found.setdefault(post_id, (creator_id, set()))[1].add(product_id)
+    return found
+
+
 def hashtag_by_name(name: str) -> Hashtag:
     hashtag = Hashtag.objects.filter(name=name.lower().lstrip("#")).first()
     if hashtag is None:

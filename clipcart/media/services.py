@@ -22,6 +22,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from clipcart.accounts import services as account_services
+from clipcart.affiliate import selectors as affiliate_selectors
 from clipcart.catalog import selectors as catalog_selectors
 from clipcart.core.errors import InvalidInput, NotFound, PermissionDenied
 from clipcart.core.ratelimit import spend
@@ -127,8 +128,8 @@ def _check_times(spec: AnchorSpec, index: int, *, duration_ms: int | None) -> No
 def check_anchors(*, creator, specs: list[AnchorSpec], duration_ms: int | None) -> list[Anchor]:
     """Validated, unsaved anchors for `creator`'s post, in the order given.
 
-    Any active product may be tagged until affiliate plans exist; a product of another shop is
-    marked as earning commission, so the post carries the `commission` disclosure."""
+    Any active product may be tagged; one the creator has a commission term for (an affiliate
+    plan) earns commission, so the post carries the `commission` disclosure."""
     if len(specs) > MAX_ANCHORS:
         raise InvalidInput(
             f"Tag at most {MAX_ANCHORS} products.", code="too_many_anchors", field="product_ids"
@@ -137,7 +138,7 @@ def check_anchors(*, creator, specs: list[AnchorSpec], duration_ms: int | None) 
     if len(set(wanted)) != len(wanted):
         raise InvalidInput("Each product can be tagged once.", field="product_ids")
     products = catalog_selectors.taggable_products(wanted)
-    own_shops = catalog_selectors.shop_ids_of(creator)
+    earning = affiliate_selectors.earning_product_ids(creator_id=creator.pk, product_ids=wanted)
     anchors = []
     for index, spec in enumerate(specs):
         _check_times(spec, index, duration_ms=duration_ms)
@@ -158,7 +159,7 @@ def check_anchors(*, creator, specs: list[AnchorSpec], duration_ms: int | None) 
                 position=index,
                 start_ms=spec.start_ms,
                 end_ms=spec.end_ms,
-                earns_commission=product.shop_id not in own_shops,
+                earns_commission=product.pk in earning,
             )
         )
     return anchors
@@ -328,6 +329,16 @@ def update_post(
                 post, tags=parse_hashtags(post.caption, hashtags or ""), anchors=[]
             )
     return post
+
+
+def set_commission_flags(*, creator_id: int, earning: set[int], not_earning: set[int]) -> None:
+    """Called by affiliate when a creator starts or stops earning on products: their anchors'
+    disclosure follows. Cached feed cards catch up within their short lifetime."""
+    anchors = Anchor.objects.filter(post__creator_id=creator_id)
+    if earning:
+        anchors.filter(product_id__in=earning).update(earns_commission=True)
+    if not_earning:
+        anchors.filter(product_id__in=not_earning).update(earns_commission=False)
 
 
 def live_set_changed() -> None:

@@ -47,6 +47,7 @@ class Order(TimeStamped):
     )
     currency = models.CharField(max_length=3)
     subtotal = MoneyField()
+    discount = MoneyField(default=Decimal("0.00"), help_text="Discount codes, off the subtotal.")
     shipping_fee = MoneyField()
     total = MoneyField()
     ships_by = models.DateField()
@@ -54,6 +55,7 @@ class Order(TimeStamped):
     carrier = models.CharField(max_length=40, blank=True)
     tracking_number = models.CharField(max_length=40, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -67,8 +69,14 @@ class Order(TimeStamped):
                 name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=within_half_a_cent("total", F("subtotal") + F("shipping_fee")),
-                name="order_total_is_subtotal_plus_shipping",
+                condition=Q(discount__gte=0) & Q(discount__lte=F("subtotal")),
+                name="order_discount_within_subtotal",
+            ),
+            models.CheckConstraint(
+                condition=within_half_a_cent(
+                    "total", F("subtotal") - F("discount") + F("shipping_fee")
+                ),
+                name="order_total_is_subtotal_less_discount_plus_shipping",
             ),
         ]
 
@@ -92,11 +100,18 @@ class OrderLine(models.Model):
     unit_price = MoneyField()
     quantity = models.PositiveIntegerField()
     line_total = MoneyField()
+    discount = MoneyField(
+        default=Decimal("0.00"), help_text="This line's share of the order's discount."
+    )
     ref = models.CharField(max_length=64, blank=True, help_text="Affiliate or share code.")
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=F("line_total")),
+                name="order_line_discount_within_total",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="order_line_quantity_positive"
             ),
@@ -108,6 +123,36 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity}× {self.title} ({self.variant_name})"
+
+    @property
+    def net_total(self) -> Decimal:
+        """What the buyer actually paid for the line: after discounts, before tax and shipping."""
+        return self.line_total - self.discount
+
+
+class LineRefund(models.Model):
+    """Money given back for one order line. A line's refunds never add up to more than its
+    net total (orders.services checks it under the order's row lock)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField()
+    reason = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    key = models.CharField(
+        max_length=160, unique=True, help_text="Idempotency: a repeated request is one refund."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="line_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} of line {self.line_id}"
 
 
 class OrderEvent(models.Model):

@@ -14,14 +14,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from clipcart.core.errors import Conflict, InvalidInput, NotFound
 
 from . import locks
-from .models import Order, OrderEvent, OrderLine, OrderStatus
+from .models import LineRefund, Order, OrderEvent, OrderLine, OrderStatus
 
 S = OrderStatus
+ZERO = Decimal("0.00")
 TRANSITIONS: dict[str, set[str]] = {
     S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
     S.PAID: {S.SHIPPED, S.CANCELLED, S.REFUNDED},
@@ -44,6 +46,7 @@ class LinePlan:
     unit_price: Decimal
     quantity: int
     ref: str = ""
+    discount: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,12 @@ class OrderPlan:
     lines: list[LinePlan]
 
     @property
+    def discount(self) -> Decimal:
+        return sum((line.discount for line in self.lines), Decimal("0.00"))
+
+    @property
     def total(self) -> Decimal:
-        return self.subtotal + self.shipping_fee
+        return self.subtotal - self.discount + self.shipping_fee
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -76,6 +83,8 @@ def create_orders(
 ) -> list[Order]:
     """Creates one pending-payment order per shop plan. Precondition: inside the checkout's
     transaction, after its stock has been allocated."""
+    from clipcart.affiliate import services as affiliate_services
+
     orders = []
     for plan in plans:
         order = Order.objects.create(
@@ -85,6 +94,7 @@ def create_orders(
             checkout_ref=checkout_ref,
             currency=plan.currency,
             subtotal=plan.subtotal,
+            discount=plan.discount,
             shipping_fee=plan.shipping_fee,
             total=plan.total,
             ships_by=plan.ships_by,
@@ -101,6 +111,7 @@ def create_orders(
                 unit_price=line.unit_price,
                 quantity=line.quantity,
                 line_total=line.unit_price * line.quantity,
+                discount=line.discount,
                 ref=line.ref,
             )
             for line in plan.lines
@@ -109,6 +120,7 @@ def create_orders(
             order=order, to_status=S.PENDING_PAYMENT, actor=buyer, note="Order placed"
         )
         orders.append(order)
+    affiliate_services.attribute_orders(order_ids=[order.pk for order in orders], buyer=buyer)
     return orders
 
 
@@ -128,6 +140,8 @@ def transition(*, order_id: int, to: str, actor=None, note: str = "", **fields) 
             )
         previous = order.status
         order.status = to
+        if to == S.DELIVERED:
+            fields.setdefault("delivered_at", timezone.now())
         for name, value in fields.items():
             setattr(order, name, value)
         order.save(update_fields=["status", "updated_at", *fields])
@@ -175,11 +189,13 @@ def cancel_order(*, order_id: int, actor, reason: str) -> Order:
     """Cancels an order that has not shipped: in one transaction the status changes, its units
     return to stock and a refund is recorded (payments' outbox); the gateway is called after
     commit, outside any lock, and beat retries it if the gateway is down."""
+    from clipcart.affiliate import services as affiliate_services
     from clipcart.inventory import services as inventory_services
     from clipcart.payments import services as payment_services
 
     with transaction.atomic():
         order = transition(order_id=order_id, to=S.CANCELLED, actor=actor, note=reason)
+        affiliate_services.cancel_commissions(order_id=order.pk)
         for line in order.lines.all():
             if line.variant_id:
                 inventory_services.restock(variant_id=line.variant_id, quantity=line.quantity)
@@ -193,3 +209,118 @@ def cancel_order(*, order_id: int, actor, reason: str) -> Order:
     if refund is not None:
         payment_services.process_refund(refund_id=refund.pk)
     return order
+
+
+def confirm_delivery(*, order_id: int, buyer) -> Order:
+    """The buyer says a shipped order arrived. Another buyer's order is not found."""
+    if not Order.objects.filter(pk=order_id, buyer=buyer).exists():
+        raise NotFound("No such order.", code="order_not_found")
+    return transition(
+        order_id=order_id, to=S.DELIVERED, actor=buyer, note="Buyer confirmed delivery"
+    )
+
+
+# --- Refunds of lines ---------------------------------------------------------------------------
+
+REFUNDABLE = {S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED}
+REFUND_KEY = re.compile(r"^[\x21-\x7e]{1,120}$")
+
+
+def check_refund_amount(raw: object) -> Decimal:
+    """A refund amount from a client: a positive decimal with at most two places."""
+    from clipcart.core.money import parse_price
+
+    return parse_price(raw, field="amount", label="Refund amount")
+
+
+def _refundable_line(*, order: Order, line_id: int) -> OrderLine:
+    line = OrderLine.objects.filter(pk=line_id, order=order).first()
+    if line is None:
+        raise NotFound("No such line in this order.", code="order_line_not_found")
+    if order.status not in REFUNDABLE:
+        raise Conflict(
+            f"An order that is {order.get_status_display().lower()} cannot be refunded.",
+            code="invalid_transition",
+            field="status",
+        )
+    return line
+
+
+def refunded_amount(line: OrderLine) -> Decimal:
+    return LineRefund.objects.filter(line=line).aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def refund_line(
+    *, shop_id: int, order_id: int, line_id: int, amount: object, actor, reason: str, key: str
+) -> LineRefund:
+    """Gives back `amount` of what was paid for one line of a `shop_id` order, up to the line's
+    net total less earlier refunds. `key` makes a repeated request one refund (the first one's
+    answer). The order's row lock serializes refunds of one order, so two refunds racing for
+    the last dollar cannot both pass the remaining-amount check; commission is clawed back in
+    proportion in the same transaction. The gateway is called after commit (payments' outbox)."""
+    from clipcart.affiliate import services as affiliate_services
+    from clipcart.payments import services as payment_services
+
+    amount = check_refund_amount(amount)
+    if not REFUND_KEY.match(key or ""):
+        raise InvalidInput("A refund needs an idempotency key of 1–120 characters.", field="key")
+    key = f"{shop_id}:{key}"
+    with transaction.atomic():
+        order = locks.lock_order(order_id=order_id)
+        if order is None or order.shop_id != shop_id:
+            raise NotFound("No such order in this shop.", code="order_not_found")
+        earlier = LineRefund.objects.filter(key=key).first()
+        if earlier is not None:
+            return _replayed_refund(earlier, line_id=line_id, amount=amount)
+        line = _refundable_line(order=order, line_id=line_id)
+        already = refunded_amount(line)
+        remaining = line.net_total - already
+        if amount > remaining:
+            raise Conflict(
+                f"At most {remaining} {order.currency} of this line is left to refund.",
+                code="refund_exceeds_paid",
+                field="amount",
+            )
+        refund = LineRefund.objects.create(
+            line=line, amount=amount, reason=clean_reason(reason), actor=actor, key=key
+        )
+        OrderEvent.objects.create(
+            order=order,
+            from_status=order.status,
+            to_status=order.status,
+            actor=actor,
+            note=f"Refunded {amount} {order.currency} for {line.title}"[:300],
+        )
+        affiliate_services.claw_back_commission(line_id=line.pk, refunded_total=already + amount)
+        money_back = None
+        if order.payment_id:
+            money_back = payment_services.request_refund(
+                payment_id=order.payment_id, amount=amount, reason_key=f"line-refund-{refund.pk}"
+            )
+        if _fully_refunded(order):
+            transition(order_id=order.pk, to=S.REFUNDED, actor=actor, note="All items refunded")
+    if money_back is not None:
+        refund_id = money_back.pk
+        transaction.on_commit(
+            lambda: payment_services.process_refund(refund_id=refund_id), robust=True
+        )
+    return refund
+
+
+def _replayed_refund(earlier: LineRefund, *, line_id: int, amount: Decimal) -> LineRefund:
+    if earlier.line_id != line_id or earlier.amount != amount:
+        raise Conflict(
+            "This idempotency key was used for another refund.",
+            code="idempotency_key_reused",
+            field="key",
+        )
+    return earlier
+
+
+def _fully_refunded(order: Order) -> bool:
+    lines = list(order.lines.annotate(refunded=Sum("refunds__amount")))
+    return all((line.refunded or ZERO) >= line.net_total for line in lines)
+
+
+def clean_reason(reason: object) -> str:
+    return " ".join(str(reason or "").split())[:300]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AffiliateConfig(AppConfig):
+    name = "clipcart.affiliate"
+    label = "affiliate"
