@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Order, OrderEvent, OrderLine
+from .models import LineRefund, Order, OrderEvent, OrderLine
 
 
 class OrderLineInline(admin.TabularInline):
@@ -13,6 +13,7 @@ class OrderLineInline(admin.TabularInline):
         "unit_price",
         "quantity",
         "line_total",
+        "discount",
         "ref",
         "variant",
         "product",
@@ -40,6 +41,7 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = (
         "status",
         "subtotal",
+        "discount",
         "shipping_fee",
         "total",
         "currency",
@@ -63,3 +65,18 @@ class OrderLineAdmin(admin.ModelAdmin):
     list_display = ("order", "title", "variant_name", "sku", "unit_price", "quantity", "line_total")
     search_fields = ("title", "sku", "order__id", "ref")
     raw_id_fields = ("order", "variant", "product")
+
+
+@admin.register(LineRefund)
+class LineRefundAdmin(admin.ModelAdmin):
+    """Refunds are made through the seller's order page or the API, never edited here."""
+
+    list_display = ("line", "amount", "reason", "actor", "created_at")
+    search_fields = ("line__order__id", "reason")
+    raw_id_fields = ("line", "actor")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -15,6 +15,7 @@ CLIPCART_APPS = {
     "checkout",
     "media",
     "feed",
+    "affiliate",
 }
 
 
