@@ -7,7 +7,20 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clipcart.core.errors import DomainError
 
-from .routers import accounts, catalog, creators, orders, shopping, social
+from .routers import (
+    accounts,
+    affiliate_seller,
+    catalog,
+    collabs,
+    creators,
+    discounts,
+    earnings,
+    orders,
+    postbacks,
+    samples,
+    shopping,
+    social,
+)
 
 api = NinjaAPI(
     title="Clipcart API",
@@ -22,6 +35,12 @@ api.add_router("", shopping.router)
 api.add_router("", orders.router)
 api.add_router("", social.router)
 api.add_router("", creators.router)
+api.add_router("", discounts.router)
+api.add_router("", affiliate_seller.router)
+api.add_router("", collabs.router)
+api.add_router("", earnings.router)
+api.add_router("", samples.router)
+api.add_router("", postbacks.router)
 
 
 def error_response(

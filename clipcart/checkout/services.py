@@ -11,6 +11,7 @@ A failure after 2 releases the units; a failure after 3 also voids the authoriza
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ from clipcart.core.errors import (
     InvalidInput,
     NotFound,
     OutOfStock,
+    RateLimited,
 )
 from clipcart.core.money import format_money
 from clipcart.inventory import selectors as inventory_selectors
@@ -134,7 +136,21 @@ def add_item(*, cart: Cart, variant_id: object, quantity: object, ref: str | Non
             line.ref = ref or line.ref
             line.save(update_fields=["quantity", "ref"])
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    if ref:
+        _touch_from_ref(cart=cart, ref=ref, product_id=variant.product_id)
     return cart
+
+
+def _touch_from_ref(*, cart: Cart, ref: str, product_id: int) -> None:
+    """A ref code sent with an item (a share link the client followed) is a share-link touch
+    of the creator it belongs to, counted once per window like any other."""
+    from clipcart.affiliate import services as affiliate_services
+
+    actor = f"u:{cart.user_id}" if cart.user_id else f"s:{cart.session_key}"
+    with contextlib.suppress(RateLimited):  # the item is in the cart; only the flood is dropped
+        affiliate_services.touch_from_ref(
+            actor=actor, ref=ref, product_ids=[product_id], kind="share_visit"
+        )
 
 
 def _cart_line(*, cart: Cart, line_id: object) -> CartLine:

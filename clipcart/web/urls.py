@@ -1,13 +1,23 @@
 from django.urls import path
 
+from .collab_urls import urlpatterns as collab_urlpatterns
+from .coupon_urls import urlpatterns as coupon_urlpatterns
 from .creator_urls import urlpatterns as creator_urlpatterns
+from .earnings_urls import urlpatterns as earnings_urlpatterns
 from .feed_urls import urlpatterns as feed_urlpatterns
+from .sample_urls import urlpatterns as sample_urlpatterns
+from .seller_affiliate_urls import urlpatterns as seller_affiliate_urlpatterns
 from .views import accounts, cart, catalog, checkout, orders, seller
 
 app_name = "web"
 urlpatterns = [
     *feed_urlpatterns,  # the home page is the video feed
     *creator_urlpatterns,
+    *collab_urlpatterns,
+    *earnings_urlpatterns,
+    *sample_urlpatterns,
+    *seller_affiliate_urlpatterns,
+    *coupon_urlpatterns,
     path("shop/", catalog.home, name="shop"),
     path("search", catalog.search, name="search"),
     path("p/<int:product_id>/", catalog.product, name="product"),

@@ -6,6 +6,7 @@ its `hits` counting the rest), and past a per-minute budget further touches are 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -105,7 +106,7 @@ def record_event_touches(*, actor: str, events: list) -> int:
         return 0
     anchors = media_selectors.commission_anchors({e.video_id for e in wanted})
     recorded = 0
-    try:
+    with contextlib.suppress(RateLimited):  # past the budget the rest of the batch is dropped
         for event in wanted:
             creator_id, product_ids = anchors.get(event.video_id, (0, set()))
             if event.type == "anchor_click":
@@ -121,8 +122,6 @@ def record_event_touches(*, actor: str, events: list) -> int:
                     at=event.ts,
                 )
                 recorded += touch is not None
-    except RateLimited:
-        pass
     return recorded
 
 

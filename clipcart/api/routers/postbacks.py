@@ -1,0 +1,5 @@
+"""Conversions reported back by external stores (signed postbacks)."""
+
+from ninja import Router
+
+router = Router(tags=["postbacks"])
