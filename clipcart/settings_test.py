@@ -13,3 +13,7 @@ WHITENOISE_AUTOREFRESH = True
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
 if REDIS_URL and _worker.isdigit():  # noqa: F405
     CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(_worker)}"  # noqa: F405
+
+# Most tests are about plans, not audiences: any creator may join open plans unless a test
+# sets the minimum back (tests/affiliate/test_plans.py checks the instance setting).
+CLIPCART_AFFILIATE_MIN_FOLLOWERS = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -61,6 +61,8 @@ class EventIn:
 class IngestResult:
     accepted: int
     duplicates: int
+    actor: str = ""
+    events: list[EventIn] = field(default_factory=list)  # the batch, each id once
 
 
 def actor_key(*, user, session_key: str | None) -> str:
@@ -229,7 +231,9 @@ def ingest_events(*, user, session_key: str | None, events: object) -> IngestRes
     unique = list({e.client_id: e for e in reversed(checked)}.values())  # first copy wins
     user_id = user.pk if user is not None and user.is_authenticated else None
     accepted = _insert_new(actor, user_id, unique, now) if unique else 0
-    return IngestResult(accepted=accepted, duplicates=len(checked) - accepted)
+    return IngestResult(
+        accepted=accepted, duplicates=len(checked) - accepted, actor=actor, events=unique
+    )
 
 
 def record_event(

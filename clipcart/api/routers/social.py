@@ -12,6 +12,7 @@ from ninja import Router, Status
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
+from clipcart.affiliate import services as affiliate_services
 from clipcart.api import feed_cards, presenters
 from clipcart.api.auth import bearer, bearer_or_visitor, user_of
 from clipcart.api.schemas import (
@@ -258,6 +259,7 @@ def events(request, payload: EventIn):
     result = feed_services.ingest_events(
         user=user_of(request), session_key=request.session.session_key, events=payload.events
     )
+    affiliate_services.record_event_touches(actor=result.actor, events=result.events)
     return Status(202, {"accepted": result.accepted, "duplicates": result.duplicates})
 
 

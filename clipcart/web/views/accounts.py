@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clipcart.accounts import services as account_services
+from clipcart.affiliate import services as affiliate_services
 from clipcart.checkout import services as checkout_services
 from clipcart.web.forms import LoginForm, RegisterForm
 
@@ -20,6 +21,7 @@ def _sign_in(request: HttpRequest, user) -> None:
     auth.login(request, user)
     if anonymous_key:
         checkout_services.merge_session_cart(session_key=anonymous_key, user=user)
+        affiliate_services.adopt_visitor_touches(session_key=anonymous_key, user=user)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:

@@ -15,7 +15,14 @@ from clipcart.checkout import services as checkout_services
 from clipcart.core.pagination import Page
 from clipcart.web.forms import AddToCartForm
 
-from .support import buy_box, htmx_redirect, session_key, shows_domain_errors, visitor_cart
+from .support import (
+    buy_box,
+    htmx_redirect,
+    record_share_visit,
+    session_key,
+    shows_domain_errors,
+    visitor_cart,
+)
 
 PAGE_SIZE = 20
 
@@ -61,7 +68,9 @@ def _product_page(request: HttpRequest, product_id: int, form: AddToCartForm) ->
 @shows_domain_errors
 def product(request: HttpRequest, product_id: int) -> HttpResponse:
     form = AddToCartForm(initial={"quantity": 1, "ref": request.GET.get("ref", "")[:64]})
-    return _product_page(request, product_id, form)
+    page = _product_page(request, product_id, form)
+    record_share_visit(request, product_ids=[product_id])
+    return page
 
 
 @require_POST

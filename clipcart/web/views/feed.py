@@ -28,7 +28,13 @@ from clipcart.media import services as media_services
 from clipcart.web.forms import AddToCartForm, CheckoutForm
 
 from .checkout import checkout_error, place_checkout
-from .support import buy_box, session_key, shows_domain_errors, visitor_cart
+from .support import (
+    buy_box,
+    record_share_visit,
+    session_key,
+    shows_domain_errors,
+    visitor_cart,
+)
 
 TABS = {"foryou": feed_selectors.for_you, "following": feed_selectors.following}
 SHEET = "#sheet-body"
@@ -123,6 +129,8 @@ def video(request: HttpRequest, post_id: int) -> HttpResponse:
         request.session["ref"] = ref
     viewer = _viewer(request)
     first = feed_selectors.single(post_id=post_id, viewer=viewer)
+    products = [anchor.product_id for anchor in first.anchors if anchor.product_id]
+    record_share_visit(request, product_ids=products, post_id=post_id)
     page = feed_selectors.for_you(viewer=viewer)
     rest = [item for item in page.items if item.post.pk != post_id]
     return _feed_page(request, tab="foryou", items=[first, *rest], next_cursor=page.next_cursor)

@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from clipcart.affiliate import services as affiliate_services
 from clipcart.catalog import selectors as catalog_selectors
 from clipcart.checkout import selectors as checkout_selectors
 from clipcart.checkout import services as checkout_services
-from clipcart.core.errors import DomainError
+from clipcart.core.errors import DomainError, InvalidInput, RateLimited
 
 
 def render_error(request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -44,6 +45,31 @@ def session_key(request: HttpRequest, *, create: bool) -> str | None:
         request.session["has_cart"] = True  # marks the session modified, so its cookie is set
         request.session.save()
     return request.session.session_key
+
+
+def visitor_actor(request: HttpRequest) -> str:
+    """Whose touches and events these are: "u:<id>" for a signed-in user, else "s:<session>"
+    (the session is made if needed, so a touch before signing in is kept)."""
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    return f"s:{session_key(request, create=True)}"
+
+
+def record_share_visit(request: HttpRequest, *, product_ids: list[int], post_id=None) -> None:
+    """A visit through someone's share link (`?ref=`) is a touch for the products they earn
+    commission on. A mangled code or a flood of visits records nothing, and the page shows."""
+    try:
+        ref = checkout_services.check_ref(request.GET.get("ref", ""))
+        if ref:
+            affiliate_services.touch_from_ref(
+                actor=visitor_actor(request),
+                ref=ref,
+                product_ids=product_ids,
+                kind="share_visit",
+                post_id=post_id,
+            )
+    except (InvalidInput, RateLimited):
+        pass
 
 
 def visitor_cart(request: HttpRequest, *, create: bool):
