@@ -4,13 +4,14 @@ and marketplace hold."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from . import terms
-from .models import Membership, Plan, PlanProduct, Term
+from .models import Membership, Plan, PlanProduct, SampleRequest, Term
 
 
 def live_entries(*, at: datetime | None = None) -> QuerySet[PlanProduct]:
@@ -69,3 +70,40 @@ def term_for(*, creator_id: int, product_id: int, at: datetime | None = None) ->
 def earning_product_ids(*, creator_id: int, product_ids: Iterable[int]) -> set[int]:
     """The products among `product_ids` that earn the creator commission now."""
     return set(terms_for(creator_id=creator_id, product_ids=product_ids))
+
+
+@dataclass(frozen=True)
+class PostingRate:
+    """How reliably a creator posts about samples: posted / (posted + overdue). A creator with
+    no sample due yet has no rate (None), which is not the same as 0%."""
+
+    posted: int
+    overdue: int
+
+    @property
+    def due(self) -> int:
+        return self.posted + self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        return self.posted / self.due if self.due else None
+
+
+def posting_rates(
+    *, creator_ids: Iterable[int], shop_id: int | None = None
+) -> dict[int, PostingRate]:
+    """Sample posting rate per creator, over every shop or just `shop_id`'s samples."""
+    S = SampleRequest.Status
+    requests = SampleRequest.objects.filter(
+        creator_id__in=list(creator_ids), status__in=[S.POSTED, S.OVERDUE]
+    )
+    if shop_id is not None:
+        requests = requests.filter(offer__shop_id=shop_id)
+    counts = requests.values("creator_id").annotate(
+        posted=Count("pk", filter=Q(status=S.POSTED)),
+        overdue=Count("pk", filter=Q(status=S.OVERDUE)),
+    )
+    return {
+        row["creator_id"]: PostingRate(posted=row["posted"], overdue=row["overdue"])
+        for row in counts
+    }
