@@ -366,7 +366,10 @@ class CommissionAdjustment(models.Model):
 
 
 class SampleOffer(TimeStamped):
-    """Free units of a product a seller gives creators to review, up to `quantity_limit`."""
+    """Free units of a product a seller gives creators to review, up to `quantity_limit`.
+
+    One offer per product: a seller who wants to give more raises the limit or resumes a paused
+    offer. Units count against the limit from approval on (see affiliate.services.samples)."""
 
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sample_offers")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="sample_offers")
@@ -380,7 +383,8 @@ class SampleOffer(TimeStamped):
             models.CheckConstraint(
                 condition=Q(quantity_limit__gte=1) & Q(quantity_limit__lte=1000),
                 name="sample_limit_range",
-            )
+            ),
+            models.UniqueConstraint(fields=["product"], name="one_sample_offer_per_product"),
         ]
 
     def __str__(self) -> str:
@@ -391,7 +395,9 @@ class SampleRequest(TimeStamped):
     """A creator's request for a sample, through delivery to the video that tags it.
 
     requested → approved → shipped → delivered → posted | overdue; or declined / cancelled.
-    A delivered sample must be posted about by `due_at` (14 days, once extendable by 7)."""
+    A delivered sample must be posted about by `due_at` (14 days, once extendable by 7); an
+    overdue one becomes posted when the video comes late. Delivery is confirmed by the creator,
+    by the seller, or automatically 10 days after shipping (`delivered_via`)."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
@@ -403,18 +409,28 @@ class SampleRequest(TimeStamped):
         OVERDUE = "overdue", "Overdue"
         CANCELLED = "cancelled", "Cancelled"
 
+    class DeliveredVia(models.TextChoices):
+        CREATOR = "creator", "Confirmed by the creator"
+        SELLER = "seller", "Confirmed by the seller"
+        AUTOMATIC = "automatic", "Assumed after shipping"
+
     offer = models.ForeignKey(SampleOffer, on_delete=models.PROTECT, related_name="requests")
     creator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="sample_requests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     message = models.CharField(max_length=500, blank=True)
     shipping_address = models.JSONField(default=dict)
     decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
     carrier = models.CharField(max_length=40, blank=True)
     tracking_number = models.CharField(max_length=40, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_via = models.CharField(max_length=10, choices=DeliveredVia.choices, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     extended = models.BooleanField(default=False)
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the creator was reminded of the current due date."
+    )
     posted_at = models.DateTimeField(null=True, blank=True)
     post_id = models.BigIntegerField(null=True, blank=True)
 
@@ -425,9 +441,28 @@ class SampleRequest(TimeStamped):
                 fields=["offer", "creator"],
                 condition=Q(status__in=["requested", "approved", "shipped", "delivered"]),
                 name="one_open_sample_request",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["shipped", "delivered", "posted", "overdue"])
+                | Q(shipped_at__isnull=False),
+                name="sample_shipped_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["delivered", "posted", "overdue"])
+                | (Q(delivered_at__isnull=False) & Q(due_at__isnull=False)),
+                name="sample_delivered_has_due_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="posted")
+                | (Q(posted_at__isnull=False) & Q(post_id__isnull=False)),
+                name="sample_posted_has_post",
+            ),
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="sample_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="sample_due"),
+            models.Index(fields=["creator", "status"], name="sample_of_creator"),
+            models.Index(fields=["offer", "status"], name="sample_of_offer"),
+        ]
 
     def __str__(self) -> str:
         return f"Sample of {self.offer.product_id} for {self.creator_id} ({self.status})"
