@@ -99,9 +99,12 @@ def make_post(
     products: list[Product] | None = None,
     published_ago: timedelta = timedelta(hours=1),
     status: str = "ready",
+    earns_commission: bool | None = None,
     **fields,
 ):
-    """A post as transcoding leaves it (no files are read), with its hashtags and anchors."""
+    """A post as transcoding leaves it (no files are read), with its hashtags and anchors.
+    Anchors earn commission when `earns_commission` says so (default: another shop's product,
+    as if the creator were in its plan)."""
     from django.utils import timezone
 
     from clipcart.media.models import Anchor, Hashtag, Post, PostHashtag
@@ -127,7 +130,11 @@ def make_post(
             post=post,
             product=product,
             position=position,
-            earns_commission=not product.shop.memberships.filter(user=creator).exists(),
+            earns_commission=(
+                not product.shop.memberships.filter(user=creator).exists()
+                if earns_commission is None
+                else earns_commission
+            ),
         )
     return post
 
