@@ -237,6 +237,8 @@ def _refundable_line(*, order: Order, line_id: int) -> OrderLine:
     line = OrderLine.objects.filter(pk=line_id, order=order).first()
     if line is None:
         raise NotFound("No such line in this order.", code="order_line_not_found")
+    if order.status == S.REFUNDED:
+        raise Conflict("This order was already refunded in full.", code="already_refunded")
     if order.status not in REFUNDABLE:
         raise Conflict(
             f"An order that is {order.get_status_display().lower()} cannot be refunded.",
