@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from clipcart.catalog.models import Variant
+from clipcart.catalog.models import Shop, Variant
 from clipcart.core.models import TimeStamped
+from clipcart.core.money import MoneyField
 
 
 class Cart(TimeStamped):
@@ -81,3 +82,116 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key} ({self.state})"
+
+
+# --- Discount codes -----------------------------------------------------------------------------
+
+CODE_PATTERN = r"^[A-Z0-9_-]{3,32}$"
+
+
+class DiscountCode(TimeStamped):
+    """A shop's code, off that shop's part of a cart. Its rules are checked when a shopper
+    applies it, shown on every quote, and checked again under its row lock at checkout."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percent off"
+        AMOUNT = "amount", "Amount off"
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="discount_codes")
+    code = models.CharField(max_length=32, help_text="Upper-case letters, digits, - and _.")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="A percent (1–90) or an amount in the shop's currency.",
+    )
+    min_subtotal = MoneyField(
+        null=True, blank=True, help_text="The shop's subtotal must be at least this."
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    # One per order that used the code (a DiscountRedemption row each), written together with
+    # the redemption under the code's row lock; the CHECK below backs `max_uses`.
+    times_used = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "code"], name="one_code_per_shop"),
+            models.CheckConstraint(
+                condition=Q(code__regex=CODE_PATTERN), name="discount_code_form"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="percent") & Q(value__gte=1) & Q(value__lte=90))
+                | (Q(kind="amount") & Q(value__gt=0)),
+                name="discount_value_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_subtotal__isnull=True) | Q(min_subtotal__gt=0),
+                name="discount_min_subtotal_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="discount_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1),
+                name="discount_max_uses_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(times_used__gte=0)
+                & (Q(max_uses__isnull=True) | Q(times_used__lte=F("max_uses"))),
+                name="discount_uses_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.shop})"
+
+    @property
+    def uses_left(self) -> int | None:
+        return None if self.max_uses is None else max(0, self.max_uses - self.times_used)
+
+
+class CartDiscount(models.Model):
+    """A code a shopper applied to a cart. `shop` repeats the code's shop so that the database
+    keeps a cart to one code per shop."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="discounts")
+    code = models.ForeignKey(DiscountCode, on_delete=models.CASCADE, related_name="+")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "shop"], name="one_discount_per_shop_per_cart")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} on cart {self.cart_id}"
+
+
+class DiscountRedemption(models.Model):
+    """One order's use of a code: the amount it took off that order."""
+
+    code = models.ForeignKey(DiscountCode, on_delete=models.PROTECT, related_name="redemptions")
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="discount_redemption"
+    )
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = MoneyField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="redemption_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_id} on order {self.order_id}: {self.amount}"

@@ -7,6 +7,10 @@ The order of a checkout, and why:
 4. confirm in one transaction: allocate the reserved units and create one order per shop;
 5. capture the payment and mark the orders paid.
 A failure after 2 releases the units; a failure after 3 also voids the authorization.
+
+The discount codes a quote applied are charged for in 1 and counted, under their row locks, in 4
+(`discounts.record_redemptions`): a code used up meanwhile fails 4, like an expired hold.
+Discount codes themselves (create, switch off, apply, remove) are in `services/discounts.py`.
 """
 
 from __future__ import annotations
@@ -40,8 +44,13 @@ from clipcart.orders import services as order_services
 from clipcart.orders.models import Order
 from clipcart.payments import services as payment_services
 
-from .models import Cart, CartLine, IdempotencyKey
-from .selectors import Quote, quote_cart
+from ..models import Cart, CartLine, IdempotencyKey
+from ..selectors import Quote, quote_cart
+from . import discounts
+from .discounts import apply_discount_code as apply_discount_code
+from .discounts import create_discount_code as create_discount_code
+from .discounts import remove_discount_code as remove_discount_code
+from .discounts import update_discount_code as update_discount_code
 
 logger = logging.getLogger(__name__)
 REF_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -249,6 +258,7 @@ def _plans(quote: Quote) -> list[order_services.OrderPlan]:
                     unit_price=q.unit_price,
                     quantity=q.line.quantity,
                     ref=q.line.ref,
+                    discount=q.discount,
                 )
                 for q in group.lines
             ],
@@ -271,6 +281,7 @@ def _check_quote(quote: Quote) -> None:
     short = quote.first_short_line
     if short is not None:  # the reservation re-checks under lock; this only answers early
         raise _out_of_stock(short)
+    discounts.check_discounts_hold(quote)
 
 
 def _out_of_stock(line) -> OutOfStock:
@@ -363,6 +374,7 @@ def place_order(*, buyer, prepared: PreparedCheckout) -> CheckoutResult:
                 payment_id=charge.pk,
                 shipping_address=address,
             )
+            discounts.record_redemptions(quote=quote, orders=orders, buyer=buyer)
             bought = [q.line.pk for q in quote.lines]
             CartLine.objects.filter(pk__in=bought).delete()
     except Exception:
