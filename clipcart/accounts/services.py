@@ -170,7 +170,7 @@ def notify(*, user: User, kind: str, message: str, url: str = "") -> Notificatio
     return Notification.objects.create(user=user, kind=kind, message=message[:500], url=url[:300])
 
 
-def mark_notifications_read(*, user: User) -> int:
+def mark_notifications_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from decimal import Decimal
+
+from django.db.models import DecimalField, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from clipcart.core.errors import InvalidInput, NotFound
 from clipcart.core.pagination import Page, paginate_by_pk
@@ -10,7 +13,14 @@ from .models import Order, OrderEvent, OrderLine, OrderStatus
 
 def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.select_related("shop", "buyer").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.order_by("id").annotate(
+                refunded=Coalesce(
+                    Sum("refunds__amount"), Value(Decimal("0.00"), output_field=DecimalField())
+                )
+            ),
+        ),
         Prefetch("events", queryset=OrderEvent.objects.order_by("id")),
     )
 

@@ -149,6 +149,27 @@ class CancelOrderForm(ServiceForm):
 # --- Seller center ------------------------------------------------------------------------------
 
 
+class RefundForm(ServiceForm):
+    """Money back for one line. `key` is made when the form is shown, so a double submit (or a
+    retry after a timeout) is the same refund, not a second one."""
+
+    line_id = forms.TypedChoiceField(label="Item", coerce=int)
+    amount = forms.CharField(
+        label="Amount",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "10.00"}),
+    )
+    reason = forms.CharField(max_length=300, required=False)
+    key = forms.CharField(max_length=120, widget=forms.HiddenInput)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        kwargs.setdefault("initial", {"key": uuid.uuid4().hex})
+        super().__init__(*args, **kwargs)
+        self.fields["line_id"].choices = [
+            (line.pk, f"{line.title} · {line.quantity} × {line.unit_price}") for line in lines
+        ]
+
+
 class ShopForm(ServiceForm):
     name = forms.CharField(label="Shop name", max_length=80)
     description = forms.CharField(

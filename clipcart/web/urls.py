@@ -31,6 +31,8 @@ urlpatterns = [
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
     path("orders/<int:order_id>/cancel/", orders.cancel_order, name="order_cancel"),
+    path("orders/<int:order_id>/received/", orders.confirm_delivery, name="order_received"),
+    path("notifications/", accounts.notifications, name="notifications"),
     path("login/", accounts.login_view, name="login"),
     path("register/", accounts.register, name="register"),
     path("logout/", accounts.logout_view, name="logout"),
@@ -52,4 +54,5 @@ urlpatterns = [
     path("seller/<int:shop_id>/orders/", seller.orders, name="seller_orders"),
     path("seller/<int:shop_id>/orders/<int:order_id>/", seller.order, name="seller_order"),
     path("seller/<int:shop_id>/orders/<int:order_id>/ship/", seller.ship, name="seller_ship"),
+    path("seller/<int:shop_id>/orders/<int:order_id>/refund/", seller.refund, name="seller_refund"),
 ]

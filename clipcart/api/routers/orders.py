@@ -1,9 +1,12 @@
-from ninja import Router
+from datetime import datetime
+
+from ninja import Field, Header, Router, Schema, Status
 
 from clipcart.api import presenters
 from clipcart.api.auth import bearer
 from clipcart.api.schemas import CancelIn, ErrorOut, OrderListOut, OrderOut, ShipIn
 from clipcart.catalog import services as catalog_services
+from clipcart.core.money import format_money
 from clipcart.orders import selectors, services
 
 router = Router(tags=["orders"], auth=bearer)
@@ -46,3 +49,70 @@ def ship(request, shop_id: int, order_id: int, payload: ShipIn):
         actor=request.auth,
     )
     return presenters.order(selectors.order_of_shop(shop_id=shop_id, order_id=order_id))
+
+
+@router.post("/orders/{order_id}/confirm-delivery", response={200: OrderOut, **ERRORS})
+def confirm_delivery(request, order_id: int):
+    """The buyer says a shipped order arrived (another buyer's order is 404)."""
+    services.confirm_delivery(order_id=order_id, buyer=request.auth)
+    return presenters.order(selectors.order_of_buyer(buyer=request.auth, order_id=order_id))
+
+
+class RefundIn(Schema):
+    amount: str = Field(..., max_length=20, description='A decimal string such as "12.50".')
+    reason: str = Field("", max_length=300)
+
+
+class RefundOut(Schema):
+    id: int
+    order_id: int
+    line_id: int
+    amount: str
+    currency: str
+    reason: str
+    line_refunded: str = Field(..., description="Refunded of this line so far.")
+    line_refundable: str = Field(..., description="Left to refund on this line.")
+    created_at: datetime
+
+
+@router.post(
+    "/shops/{shop_id}/orders/{order_id}/lines/{line_id}/refunds",
+    response={201: RefundOut, **ERRORS},
+)
+def refund_line(
+    request,
+    shop_id: int,
+    order_id: int,
+    line_id: int,
+    payload: RefundIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key"),
+):
+    """Refunds part or all of one line (shop staff). The same Idempotency-Key is one refund;
+    commission on the line is clawed back in proportion."""
+    catalog_services.require_shop_staff(user=request.auth, shop_id=shop_id)
+    refund = services.refund_line(
+        shop_id=shop_id,
+        order_id=order_id,
+        line_id=line_id,
+        amount=payload.amount,
+        actor=request.auth,
+        reason=payload.reason,
+        key=idempotency_key,
+    )
+    return Status(201, refund_body(refund))
+
+
+def refund_body(refund) -> dict:
+    line = refund.line
+    refunded = services.refunded_amount(line)
+    return {
+        "id": refund.pk,
+        "order_id": line.order_id,
+        "line_id": line.pk,
+        "amount": format_money(refund.amount),
+        "currency": line.order.currency,
+        "reason": refund.reason,
+        "line_refunded": format_money(refunded),
+        "line_refundable": format_money(line.net_total - refunded),
+        "created_at": refund.created_at,
+    }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import auth, messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
 from clipcart.affiliate import services as affiliate_services
 from clipcart.checkout import services as checkout_services
@@ -55,3 +57,14 @@ def register(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
     return redirect("web:home")
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notifications, newest first; opening the page reads them."""
+    page = account_selectors.notifications_of(
+        user=request.user, cursor=request.GET.get("cursor") or None
+    )
+    response = render(request, "web/accounts/notifications.html", {"page": page})
+    account_services.mark_notifications_read(user=request.user)
+    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -30,7 +31,14 @@ def _order_page(request: HttpRequest, order_id: int, form: CancelOrderForm) -> H
     order = order_selectors.order_of_buyer(buyer=request.user, order_id=order_id)
     can_cancel = order_services.can_transition(order.status, OrderStatus.CANCELLED)
     covers = catalog_selectors.cover_images({line.product_id for line in order.lines.all()})
-    context = {"order": order, "can_cancel": can_cancel, "cancel_form": form, "covers": covers}
+    context = {
+        "order": order,
+        "can_cancel": can_cancel,
+        "can_confirm": order.status == OrderStatus.SHIPPED,
+        "return_days": settings.CLIPCART_RETURN_WINDOW_DAYS,
+        "cancel_form": form,
+        "covers": covers,
+    }
     return render(request, "web/orders/detail.html", context, status=form.status)
 
 
@@ -54,3 +62,12 @@ def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
         messages.success(request, "Your order is cancelled and your payment refunded.")
         return redirect("web:order", order_id=order_id)
     return _order_page(request, order_id, form)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def confirm_delivery(request: HttpRequest, order_id: int) -> HttpResponse:
+    order_services.confirm_delivery(order_id=order_id, buyer=request.user)
+    messages.success(request, "Thanks! The order is marked delivered.")
+    return redirect("web:order", order_id=order_id)

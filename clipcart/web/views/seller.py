@@ -21,6 +21,7 @@ from clipcart.orders.models import OrderStatus
 from clipcart.web.forms import (
     ProductEditForm,
     ProductForm,
+    RefundForm,
     ShipForm,
     ShopForm,
     ShopSettingsForm,
@@ -224,12 +225,26 @@ def _status_filter(shop, status: str) -> dict:
     return {"status": status, "statuses": OrderStatus.choices, "counts": counts}
 
 
-def _order_page(request: HttpRequest, shop, order_id: int, form: ShipForm) -> HttpResponse:
+def _order_page(
+    request: HttpRequest,
+    shop,
+    order_id: int,
+    form: ShipForm,
+    refund_form: RefundForm | None = None,
+) -> HttpResponse:
     order = order_selectors.order_of_shop(shop_id=shop.pk, order_id=order_id)
-    if not request.htmx:  # type: ignore[attr-defined]
-        covers = catalog_selectors.cover_images({line.product_id for line in order.lines.all()})
-        context = {"shop": shop, "order": order, "ship_form": form, "covers": covers}
-        return render(request, "web/seller/order.html", context, status=form.status)
+    if not request.htmx or refund_form is not None:  # type: ignore[attr-defined]
+        lines = order.lines.all()
+        context = {
+            "shop": shop,
+            "order": order,
+            "ship_form": form,
+            "covers": catalog_selectors.cover_images({line.product_id for line in lines}),
+            "refund_form": refund_form or RefundForm(lines=lines),
+            "can_refund": order.status in order_services.REFUNDABLE,
+        }
+        status = refund_form.status if refund_form is not None else form.status
+        return render(request, "web/seller/order.html", context, status=status)
     # The row is swapped in place; the status chips' counts follow out of band.
     context = {"order": order, "ship_form": form, "shop": shop}
     context.update(_status_filter(shop, request.POST.get("status_filter", "")))
@@ -257,3 +272,21 @@ def ship(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
         messages.success(request, f"Order {order_id} is marked shipped.")
         return redirect("web:seller_order", shop_id=shop.pk, order_id=order_id)
     return _order_page(request, shop, order_id, form)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def refund(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+    shop = _staff_shop(request, shop_id)
+    order = order_selectors.order_of_shop(shop_id=shop.pk, order_id=order_id)
+    form = RefundForm(request.POST, lines=order.lines.all())
+    if form.submit(
+        lambda data: order_services.refund_line(
+            shop_id=shop.pk, order_id=order_id, actor=request.user, **data
+        )
+    ):
+        refund = form.result
+        messages.success(request, f"Refunded {refund.amount} {order.currency} to the buyer.")
+        return redirect("web:seller_order", shop_id=shop.pk, order_id=order_id)
+    return _order_page(request, shop, order_id, ShipForm(), refund_form=form)
