@@ -186,7 +186,9 @@ class ProductImage(models.Model):
 
 
 class ExternalClick(models.Model):
-    """A shopper leaving through the tracked redirect of an external product."""
+    """A shopper leaving through the tracked redirect of an external product: one row per client,
+    product and de-duplication window, so one client hammering the link counts once (`hits`
+    keeps the raw count). Rows from before de-duplication have no window."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="external_clicks")
     user = models.ForeignKey(
@@ -194,10 +196,19 @@ class ExternalClick(models.Model):
     )
     ref = models.CharField(max_length=64, blank=True)
     client_hash = models.CharField(max_length=64, blank=True)
+    window = models.BigIntegerField(
+        null=True, blank=True, help_text="Which de-duplication window it falls in."
+    )
+    hits = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "client_hash", "window"], name="one_external_click_per_window"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Click on {self.product_id} at {self.created_at:%Y-%m-%d %H:%M}"

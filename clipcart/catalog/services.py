@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -320,16 +324,35 @@ def make_missing_thumbnails(*, limit: int = 200) -> int:
 
 
 def record_external_click(*, product_id: int, user, ref: str, client_key: str) -> str:
-    """Counts a click on an external product and returns where to send the shopper."""
+    """Counts a click on an external product and returns where to send the shopper. One client
+    counts once per product and window (the window of affiliate touches), however often it
+    follows the link: the count is of shoppers sent, not of requests."""
     product = Product.objects.filter(
         pk=product_id, kind=Product.Kind.EXTERNAL, status=Product.Status.ACTIVE
     ).first()
     if product is None:
         raise NotFound("No such external product.", code="product_not_found")
-    ExternalClick.objects.create(
-        product=product,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        ref=(ref or "")[:64],
-        client_hash=hashlib.sha256(client_key.encode()).hexdigest() if client_key else "",
-    )
+    key = {
+        "product": product,
+        "client_hash": hashlib.sha256(client_key.encode()).hexdigest() if client_key else "",
+        "window": _click_window(timezone.now()),
+    }
+    if not _count_click_again(key):
+        try:
+            with transaction.atomic():
+                ExternalClick.objects.create(
+                    **key,
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                    ref=(ref or "")[:64],
+                )
+        except IntegrityError:  # the same client, racing: it counts once
+            _count_click_again(key)
     return product.external_url
+
+
+def _click_window(at: datetime) -> int:
+    return int(at.timestamp() // (settings.CLIPCART_AFFILIATE_CLICK_DEDUPE_MINUTES * 60))
+
+
+def _count_click_again(key: dict) -> bool:
+    return bool(ExternalClick.objects.filter(**key).update(hits=F("hits") + 1))

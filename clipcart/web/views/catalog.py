@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from clipcart.affiliate.services import postbacks as postback_services
 from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog import services as catalog_services
 from clipcart.catalog.search import MAX_QUERY_LENGTH
@@ -15,11 +16,11 @@ from clipcart.checkout import services as checkout_services
 from clipcart.core.pagination import Page
 from clipcart.web.forms import AddToCartForm
 
+from .postbacks import client_key, external_click_id
 from .support import (
     buy_box,
     htmx_redirect,
     record_share_visit,
-    session_key,
     shows_domain_errors,
     visitor_cart,
 )
@@ -98,11 +99,13 @@ def add_to_cart(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @shows_domain_errors
 def go(request: HttpRequest, product_id: int) -> HttpResponse:
-    """The tracked way out to an external product's store."""
+    """The tracked way out to an external product's store. A click through a creator's link is
+    their touch too, and its signed id goes along so the store can report the sale back."""
     url = catalog_services.record_external_click(
         product_id=product_id,
         user=request.user,
         ref=request.GET.get("ref", ""),
-        client_key=session_key(request, create=False) or request.META.get("REMOTE_ADDR", ""),
+        client_key=client_key(request),
     )
-    return HttpResponseRedirect(url)
+    click_id = external_click_id(request, product_id)
+    return HttpResponseRedirect(postback_services.with_click_id(url, click_id))
