@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clipcart.catalog.models import Product
 from clipcart.catalog.selectors import ProductDetail
-from clipcart.checkout.selectors import Quote
+from clipcart.checkout.selectors import Quote, QuotedDiscount
 from clipcart.core.money import format_money
 from clipcart.feed.pages import HashtagTrend
 from clipcart.feed.selectors import FeedItem
@@ -70,8 +70,21 @@ def cart(quote: Quote) -> dict:
         ],
         "subtotal": format_money(quote.subtotal),
         "shipping_total": format_money(quote.shipping_total),
+        "discounts": [_cart_discount(d) for d in quote.discounts],
+        "discount_total": format_money(quote.discount_total),
         "total": format_money(quote.total),
         "currency": quote.currency,
+    }
+
+
+def _cart_discount(d: QuotedDiscount) -> dict:
+    return {
+        "code": d.code.code,
+        "shop_id": d.code.shop_id,
+        "amount": format_money(d.amount),
+        "applied": d.applied,
+        "reason": d.reason or None,
+        "reason_code": d.problem.code if d.problem else None,
     }
 
 
@@ -81,6 +94,7 @@ def order(o: Order) -> dict:
         "shop": {"id": o.shop.pk, "name": o.shop.name},
         "status": o.status,
         "subtotal": format_money(o.subtotal),
+        "discount": format_money(o.discount),
         "shipping_fee": format_money(o.shipping_fee),
         "total": format_money(o.total),
         "currency": o.currency,

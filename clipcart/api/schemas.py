@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Field, Schema
-from pydantic import StrictInt, StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 
 
 class ErrorDetail(Schema):
@@ -157,10 +159,21 @@ class CartLineOut(Schema):
     problem: str | None
 
 
+class CartDiscountOut(Schema):
+    code: str
+    shop_id: int
+    amount: str
+    applied: bool
+    reason: str | None = Field(description="Why the code takes nothing off, when it does not.")
+    reason_code: str | None = Field(description='The reason as a code, e.g. "discount_expired".')
+
+
 class CartOut(Schema):
     lines: list[CartLineOut]
     subtotal: str
     shipping_total: str
+    discounts: list[CartDiscountOut] = []
+    discount_total: str = "0.00"
     total: str
     currency: str
 
@@ -222,6 +235,7 @@ class OrderOut(Schema):
     shop: ShopRef
     status: str
     subtotal: str
+    discount: str = "0.00"
     shipping_fee: str
     total: str
     currency: str
@@ -418,3 +432,45 @@ class HashtagPageOut(HashtagOut):
 
 class HashtagListOut(Schema):
     items: list[HashtagOut]
+
+
+# --- Discount codes -----------------------------------------------------------------------------
+
+
+class DiscountApplyIn(Schema):
+    code: StrictStr = Field(max_length=100)
+
+
+class DiscountCodeIn(Schema):
+    code: StrictStr = Field(max_length=100, description="3–32 letters, digits, - or _.")
+    kind: StrictStr = Field(max_length=20, description='"percent" or "amount".')
+    value: Price = Field(description="A percent from 1 to 90, or an amount in the shop currency.")
+    min_subtotal: Price | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    max_uses: StrictInt | None = None
+
+
+class DiscountCodePatchIn(Schema):
+    is_active: StrictBool
+
+
+class DiscountCodeOut(Schema):
+    id: int
+    shop_id: int
+    code: str
+    kind: str
+    value: str
+    currency: str
+    min_subtotal: str | None
+    starts_at: str | None
+    ends_at: str | None
+    max_uses: int | None
+    times_used: int
+    is_active: bool
+    created_at: str
+
+
+class DiscountCodeListOut(Schema):
+    items: list[DiscountCodeOut]
+    next_cursor: str | None
