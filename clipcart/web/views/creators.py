@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
+from clipcart.affiliate import marketplace
 from clipcart.core.errors import InvalidInput
 from clipcart.feed import pages as feed_pages
 from clipcart.feed.pages import HashtagTrend
@@ -153,6 +154,8 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     }
     if request.htmx and cursor:  # type: ignore[attr-defined]  # "Load more" of the grid
         return render(request, "web/creators/_tiles_page.html", context)
+    creator_id = found.creator.pk  # type: ignore[attr-defined]
+    context["storefront"] = marketplace.storefront(creator_id=creator_id)
     return render(request, "web/creators/profile.html", context)
 
 
