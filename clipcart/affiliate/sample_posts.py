@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog.models import Product, Shop
@@ -85,16 +86,18 @@ def first_post(*, creator_id: int, product_id: int, after: datetime) -> FoundPos
 
 
 def with_counts(offers: QuerySet[SampleOffer]) -> QuerySet[SampleOffer]:
-    """Offers with `committed` (units approved or sent) and `waiting` (requests to decide)."""
+    """Offers with `committed` (units approved or sent), `units_left` (the limit less those;
+    below zero never, as the limit cannot go under what is committed) and `waiting` (requests
+    to decide)."""
     return offers.annotate(
         committed=Count("requests", filter=Q(requests__status__in=COMMITTED)),
         waiting=Count("requests", filter=Q(requests__status=S.REQUESTED)),
-    )
+    ).annotate(units_left=F("quantity_limit") - F("committed"))
 
 
 def remaining(offer: SampleOffer) -> int:
     """Units still free of an offer loaded through `with_counts`."""
-    return max(0, offer.quantity_limit - offer.committed)  # type: ignore[attr-defined]
+    return max(0, offer.units_left)  # type: ignore[attr-defined]
 
 
 def committed_count(*, offer_id: int) -> int:
@@ -223,6 +226,14 @@ def requests_of_creator(
     if check_status_filter(status):
         requests = requests.filter(status=status)
     return paginate_by_pk(requests, cursor=cursor, size=size)
+
+
+def days_left(request: SampleRequest) -> int | None:
+    """Whole days until the video is due (0 on the day, negative once late); None when no video
+    is due."""
+    if request.due_at is None or request.status not in (S.DELIVERED, S.OVERDUE):
+        return None
+    return (timezone.localdate(request.due_at) - timezone.localdate()).days
 
 
 def request_of_creator(*, creator, request_id: int) -> SampleRequest:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
@@ -181,12 +180,6 @@ def _available(offer: SampleOffer) -> dict:
     }
 
 
-def days_left(request: SampleRequest) -> int | None:
-    if request.due_at is None or request.status not in ("delivered", "overdue"):
-        return None
-    return (timezone.localdate(request.due_at) - timezone.localdate()).days
-
-
 REQUEST_FIELDS = [
     "id",
     "status",
@@ -213,7 +206,7 @@ def _request(request: SampleRequest) -> dict:
         **{name: getattr(request, name) for name in REQUEST_FIELDS},
         "shop": {"id": offer.shop.pk, "name": offer.shop.name},
         "product": {"id": offer.product.pk, "title": offer.product.title},
-        "days_left": days_left(request),
+        "days_left": sample_posts.days_left(request),
     }
 
 
