@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from clipcart.checkout import services as checkout_services
 from clipcart.checkout.models import DiscountCode
+from clipcart.checkout.selectors import cart_for, quote_cart
+from tests.factories import PASSWORD
 
 from .helpers import checkout_form, variant
 
@@ -203,3 +205,15 @@ def test_another_seller_cannot_open_or_change_a_shops_codes(
 def test_the_codes_page_asks_visitors_to_sign_in(client, shop):
     response = client.get(codes_page(shop))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_code_applied_before_signing_in_is_kept(client, shopper, product, code):
+    client.post(
+        reverse("web:add_to_cart", args=[product.pk]),
+        {"variant_id": variant(product).pk, "quantity": 1},
+    )
+    apply(client, "GLOW20")
+
+    client.post(reverse("web:login"), {"username": "shopper", "password": PASSWORD})
+
+    assert [d.code.code for d in quote_cart(cart_for(user=shopper)).discounts] == ["GLOW20"]

@@ -185,7 +185,8 @@ def remove_line(*, cart: Cart, line_id: int) -> Cart:
 
 def merge_session_cart(*, session_key: str, user) -> None:
     """Moves an anonymous session's cart into the user's cart at login (quantities add up,
-    capped at the per-line maximum)."""
+    capped at the per-line maximum; a code applied before signing in replaces the user's code
+    for that shop, being the later choice)."""
     session_cart = Cart.objects.filter(session_key=session_key).first()
     if session_cart is None:
         return
@@ -201,6 +202,7 @@ def merge_session_cart(*, session_key: str, user) -> None:
                 CartLine.objects.create(
                     cart=cart, variant_id=line.variant_id, quantity=line.quantity, ref=line.ref
                 )
+        discounts.move_cart_codes(source=session_cart, target=cart)
         session_cart.delete()
 
 

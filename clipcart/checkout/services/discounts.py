@@ -220,6 +220,14 @@ def remove_discount_code(*, cart: Cart, code: object) -> Cart:
     return cart
 
 
+def move_cart_codes(*, source: Cart, target: Cart) -> None:
+    """Carries the codes of `source` over to `target` (an anonymous cart merged at login)."""
+    for applied in CartDiscount.objects.filter(cart=source):
+        CartDiscount.objects.update_or_create(
+            cart=target, shop_id=applied.shop_id, defaults={"code_id": applied.code_id}
+        )
+
+
 # --- Checkout -----------------------------------------------------------------------------------
 
 
