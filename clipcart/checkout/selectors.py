@@ -10,7 +10,8 @@ Discount codes, per shop group of a cart:
   before the discount: a code never takes free shipping away from a cart that had it;
 - a code on the cart that no longer holds (inactive, expired, used up, below its minimum, the
   shop suspended) is quoted with `amount` 0 and the reason, so the total shown is the total
-  charged, and checkout refuses to go on until the shopper sees it (`services._check_quote`).
+  charged, and checkout refuses to go on until the shopper has seen it
+  (`services.discounts.check_discounts_hold`).
 """
 
 from __future__ import annotations
