@@ -32,6 +32,7 @@ from .plans import (
 )
 from .touches import (
     adopt_visitor_touches,
+    record_anchor_click,
     record_event_touches,
     record_touch,
     touch_from_ref,
@@ -57,6 +58,7 @@ __all__ = [
     "leave_plan",
     "open_plan",
     "pay_out",
+    "record_anchor_click",
     "record_event_touches",
     "record_touch",
     "release_payable",

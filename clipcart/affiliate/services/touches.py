@@ -125,6 +125,25 @@ def record_event_touches(*, actor: str, events: list) -> int:
     return recorded
 
 
+def record_anchor_click(*, actor: str, post_id: int, product_id: int) -> Touch | None:
+    """A tap on a product anchor that the server sees itself (the feed's product sheet opening
+    for that video). A shopper who taps and buys at once is credited even before the page's
+    batched events arrive; the beacon's copy of the same tap counts in the same window row."""
+    from clipcart.media import selectors as media_selectors
+
+    anchors = media_selectors.commission_anchors([post_id])
+    creator_id, product_ids = anchors.get(post_id, (0, set()))
+    if product_id not in product_ids:
+        return None
+    return record_touch(
+        actor=actor,
+        creator_id=creator_id,
+        product_id=product_id,
+        kind=K.ANCHOR_CLICK,
+        post_id=post_id,
+    )
+
+
 def adopt_visitor_touches(*, session_key: str, user) -> None:
     """At sign-in, the anonymous visitor's touches become the user's, so a shopper who tapped
     an anchor and then signed in to buy is still attributed. Their own touches are dropped."""

@@ -3,6 +3,7 @@ leaving it: like, follow, comment, share, and buy from a product sheet with a ch
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -17,9 +18,10 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
+from clipcart.affiliate import services as affiliate_services
 from clipcart.checkout import selectors as checkout_selectors
 from clipcart.checkout import services as checkout_services
-from clipcart.core.errors import DomainError, InvalidInput, NotAuthenticated
+from clipcart.core.errors import DomainError, InvalidInput, NotAuthenticated, RateLimited
 from clipcart.feed import selectors as feed_selectors
 from clipcart.feed import services as feed_services
 from clipcart.feed.selectors import FeedItem, Viewer
@@ -33,6 +35,7 @@ from .support import (
     record_share_visit,
     session_key,
     shows_domain_errors,
+    visitor_actor,
     visitor_cart,
 )
 
@@ -323,6 +326,13 @@ def _product_sheet(
 @require_safe
 @shows_domain_errors
 def product_sheet(request: HttpRequest, product_id: int) -> HttpResponse:
+    """The product sheet of an anchor; opening it from a video is that anchor's tap."""
+    video_id = _video_id(request)
+    if video_id:
+        with contextlib.suppress(RateLimited):
+            affiliate_services.record_anchor_click(
+                actor=visitor_actor(request), post_id=video_id, product_id=product_id
+            )
     return _product_sheet(request, product_id, AddToCartForm(initial={"quantity": 1}))
 
 
