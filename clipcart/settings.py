@@ -222,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "affiliate.release_payable",
         "schedule": 3600.0,
     },
+    # Samples: overdue videos, deliveries nobody confirmed, reminders before the due date.
+    "sweep-samples": {
+        "task": "affiliate.sweep_samples",
+        "schedule": 3600.0,
+    },
     "send-rate-cut-notices": {
         "task": "affiliate.send_due_notices",
         "schedule": 900.0,

@@ -1,6 +1,9 @@
 from celery import shared_task
 
-from . import services
+from . import (
+    sample_tasks,  # noqa: F401 (registers affiliate.sweep_samples)
+    services,
+)
 
 
 @shared_task(name="affiliate.release_payable")

@@ -165,7 +165,9 @@ class RefundForm(ServiceForm):
     def __init__(self, *args, lines=(), **kwargs):
         kwargs.setdefault("initial", {"key": uuid.uuid4().hex})
         super().__init__(*args, **kwargs)
-        self.fields["line_id"].choices = [
+        line_field = self.fields["line_id"]
+        assert isinstance(line_field, forms.TypedChoiceField)
+        line_field.choices = [
             (line.pk, f"{line.title} · {line.quantity} × {line.unit_price}") for line in lines
         ]
 

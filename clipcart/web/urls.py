@@ -5,6 +5,7 @@ from .coupon_urls import urlpatterns as coupon_urlpatterns
 from .creator_urls import urlpatterns as creator_urlpatterns
 from .earnings_urls import urlpatterns as earnings_urlpatterns
 from .feed_urls import urlpatterns as feed_urlpatterns
+from .postback_urls import urlpatterns as postback_urlpatterns
 from .sample_urls import urlpatterns as sample_urlpatterns
 from .seller_affiliate_urls import urlpatterns as seller_affiliate_urlpatterns
 from .views import accounts, cart, catalog, checkout, orders, seller
@@ -17,6 +18,7 @@ urlpatterns = [
     *earnings_urlpatterns,
     *sample_urlpatterns,
     *seller_affiliate_urlpatterns,
+    *postback_urlpatterns,
     *coupon_urlpatterns,
     path("shop/", catalog.home, name="shop"),
     path("search", catalog.search, name="search"),

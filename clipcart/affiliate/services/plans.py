@@ -311,7 +311,7 @@ def invite(*, user, plan_id: int, handle: str) -> Membership:
             user=creator,
             kind="plan_invitation",
             message=f"{plan.shop.name} invited you to {plan.name}.",
-            url="/studio/collabs/",
+            url="/studio/collabs/mine/",
         )
     return membership
 
@@ -367,7 +367,7 @@ def decide_membership(*, user, membership_id: int, approve: bool) -> Membership:
         user=membership.creator,
         kind="plan_decision",
         message=f"{membership.plan.shop.name} {verb} your request to join {membership.plan.name}.",
-        url="/studio/collabs/",
+        url="/studio/collabs/mine/",
     )
     return membership
 
@@ -448,5 +448,5 @@ def _announce(notice: RateChangeNotice) -> None:
             f"Commission on {product.title} ({notice.membership.plan.shop.name}) changes to "
             f"{term.describe()} on {when}."
         ),
-        url="/studio/collabs/",
+        url="/studio/collabs/mine/",
     )
