@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CreatorStats, Event, HashtagDay, PostStats
+from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,4 +49,11 @@ class CreatorStatsAdmin(ReadOnlyAdmin):
 class HashtagDayAdmin(ReadOnlyAdmin):
     list_display = ("hashtag", "day", "views")
     search_fields = ("hashtag__name",)
+    date_hierarchy = "day"
+
+
+@admin.register(CreatorDay)
+class CreatorDayAdmin(ReadOnlyAdmin):
+    list_display = ("creator", "day", "views")
+    search_fields = ("creator__username",)
     date_hierarchy = "day"

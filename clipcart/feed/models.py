@@ -105,3 +105,23 @@ class HashtagDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hashtag_id} on {self.day}: {self.views}"
+
+
+class CreatorDay(models.Model):
+    """Views of a creator's posts on one UTC day, counted by the same roll-up as CreatorStats:
+    the earnings studio's daily views and their period totals are sums of these rows."""
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="view_days"
+    )
+    day = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "day"], name="one_row_per_creator_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} on {self.day}: {self.views}"

@@ -1,6 +1,6 @@
 """Reads behind the creator profile, hashtag and trending pages: posts with their view counts,
-and hashtags with their total views and growth over the last 7 days (sums of HashtagDay rows,
-so each number can be traced to the roll-up that produced it)."""
+hashtags with their total views and growth over the last 7 days (sums of HashtagDay rows, so
+each number can be traced to the roll-up that produced it), and a creator's views per day."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from clipcart.core.pagination import Page
 from clipcart.media import selectors as media_selectors
 from clipcart.media.models import Hashtag, Post
 
-from .models import CreatorStats, HashtagDay, PostStats
+from .models import CreatorDay, CreatorStats, HashtagDay, PostStats
 from .selectors import Viewer, live_posts
 
 GROWTH_DAYS = 7
@@ -61,6 +61,19 @@ def attach_views(posts: list[Post]) -> list[Post]:
     for post in posts:
         post.views = views.get(post.pk, 0)  # type: ignore[attr-defined]
     return posts
+
+
+def creator_views_by_day(*, creator_id: int, first: date, last: date) -> list[tuple[date, int]]:
+    """A creator's views on each UTC day from `first` to `last`, both included, oldest first
+    (one query over CreatorDay; a day without a row had no views)."""
+    views = dict(
+        CreatorDay.objects.filter(creator_id=creator_id, day__gte=first, day__lte=last).values_list(
+            "day", "views"
+        )
+    )
+    count = (last - first).days + 1
+    days = [first + timedelta(days=n) for n in range(max(count, 0))]
+    return [(day, views.get(day, 0)) for day in days]
 
 
 def creator_profile(*, handle: str, viewer: Viewer, cursor: str | None = None) -> CreatorProfile:

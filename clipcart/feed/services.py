@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from clipcart.core.errors import InvalidInput, NotAuthenticated
 from clipcart.media import selectors as media_selectors
 
 from . import locks
-from .models import CreatorStats, Event, HashtagDay, PostStats
+from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats
 
 MAX_BATCH = 500
 # Client clocks drift, so a little future is tolerated; more means a broken or lying client.
@@ -268,6 +268,7 @@ class _Tally:
     posts: dict[int, Counter]  # post id → counter name → increment
     tag_days: Counter  # (hashtag id, day) → views
     creators: Counter  # creator id → views
+    creator_days: Counter  # (creator id, day) → views
 
 
 def _tally(events: list[dict]) -> _Tally:
@@ -286,15 +287,17 @@ def _tally(events: list[dict]) -> _Tally:
     owners = media_selectors.creators_and_hashtags(posts.keys())
     tag_days: Counter = Counter()
     creators: Counter = Counter()
+    creator_days: Counter = Counter()
     for (post_id, day), views in views_by_day.items():
         if post_id not in owners:  # deleted since: nothing to count it on
             continue
         creator_id, hashtag_ids = owners[post_id]
         creators[creator_id] += views
+        creator_days[(creator_id, day)] += views
         for hashtag_id in hashtag_ids:
             tag_days[(hashtag_id, day)] += views
     live = {post_id: counts for post_id, counts in posts.items() if post_id in owners}
-    return _Tally(posts=live, tag_days=tag_days, creators=creators)
+    return _Tally(posts=live, tag_days=tag_days, creators=creators, creator_days=creator_days)
 
 
 def _apply(tally: _Tally) -> None:
@@ -304,6 +307,7 @@ def _apply(tally: _Tally) -> None:
     _add_to_posts(tally.posts)
     _add_to_creators(tally.creators)
     _add_to_hashtag_days(tally.tag_days)
+    _add_to_creator_days(tally.creator_days)
 
 
 def _add_to_posts(counts: dict[int, Counter]) -> None:
@@ -335,6 +339,27 @@ def _add_to_hashtag_days(views: Counter) -> None:
     for row in rows:
         row.views += views[(row.hashtag_id, row.day)]
     HashtagDay.objects.bulk_update(rows, ["views"], batch_size=500)
+
+
+def _lock_creator_days(keys: list[tuple[int, date]]) -> list[CreatorDay]:
+    """The (creator, day) rows of `keys`, locked in primary-key order after the hashtag days,
+    the way feed.locks locks the other counters: one query over the creators and days
+    involved, then the exact pairs (a few extra rows may be locked; none are missed)."""
+    wanted = set(keys)
+    rows = CreatorDay.objects.select_for_update().filter(
+        creator_id__in={c for c, _ in keys}, day__in={d for _, d in keys}
+    )
+    return [row for row in rows.order_by("pk") if (row.creator_id, row.day) in wanted]
+
+
+def _add_to_creator_days(views: Counter) -> None:
+    CreatorDay.objects.bulk_create(
+        [CreatorDay(creator_id=c, day=d) for c, d in views], ignore_conflicts=True
+    )
+    rows = _lock_creator_days(list(views))
+    for row in rows:
+        row.views += views[(row.creator_id, row.day)]
+    CreatorDay.objects.bulk_update(rows, ["views"], batch_size=500)
 
 
 def roll_up_events(*, batch: int = ROLL_UP_BATCH) -> int:
