@@ -519,3 +519,14 @@ def test_an_overdue_sample_blocks_requests_to_that_shop_until_it_is_posted(
     make_post(creator=creator, products=[offer.product], published_ago=timedelta(0))
     samples.check_posted(creator=creator, request_id=request.pk)
     assert ask(creator, newer).status == S.REQUESTED
+
+
+def test_the_beat_task_runs_the_sweep(seller, offer, creator):
+    from clipcart.affiliate.sample_tasks import sweep_samples
+
+    request = delivered(seller, creator, offer)
+    with time_machine.travel(request.due_at + timedelta(minutes=1), tick=False):
+        result = sweep_samples.delay().get()
+
+    assert result == {"delivered": 0, "posted": 0, "overdue": 1, "reminded": 0}
+    assert sweep_samples.name == "affiliate.sweep_samples"

@@ -196,6 +196,7 @@ class Allowance:
 
 
 def allowance(*, creator_id: int) -> Allowance:
+    """The posting-rate rule above applied to a creator; the studio page shows it too."""
     rate = selectors.posting_rates(creator_ids=[creator_id]).get(creator_id)
     low = (
         rate is not None and rate.due >= MIN_DUE_FOR_A_RATE and (rate.rate or 0) < LOW_POSTING_RATE
@@ -262,6 +263,11 @@ def _check_not_asked_before(*, creator, offer: SampleOffer) -> None:
 def request_sample(
     *, creator, offer_id: int, message: object = "", shipping_address: object
 ) -> SampleRequest:
+    """Asks for a unit of an active offer. Refused with a 409 when none is left, when the creator
+    asked for it before (unless they cancelled), owes an overdue video to this shop, or holds as
+    many open requests as their posting rate allows. The open-request count is not taken under a
+    lock: a creator racing two requests at once may hold one more than allowed until they post,
+    which costs a seller nothing, as every request still needs their approval."""
     address = checkout_services.check_address(shipping_address)
     text = clean_text(message or "", field="message", max_length=500, required=False)
     offer = _requestable_offer(creator=creator, offer_id=offer_id)
