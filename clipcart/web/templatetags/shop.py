@@ -33,6 +33,14 @@ STATUS_TONES = {
     "suspended": "bad",
     "draft": "muted",
     "archived": "muted",
+    # Samples and commissions.
+    "requested": "info",
+    "approved": "info",
+    "declined": "muted",
+    "posted": "good",
+    "overdue": "bad",
+    "pending": "info",
+    "payable": "accent",
 }
 
 
