@@ -49,7 +49,7 @@ from clipcart.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from clipcart.payments.gateways import GatewayResponse
 from clipcart.payments.models import Payment, TestGatewayCharge, TestGatewayRequest
 
-from . import images, social, videos
+from . import affiliate, images, social, videos
 from .world import LOGINS, CheckoutPlan, World, build_world
 
 # Every demo account, the four logins and the 2,000 generated shoppers alike, has this password.
@@ -177,6 +177,7 @@ def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: boo
             base=base,
             progress=progress,
         )
+        affiliate.seed(base=base)
     return SeedReport(
         people=len(world.people),
         shops=len(world.shops),
