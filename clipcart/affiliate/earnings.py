@@ -495,9 +495,10 @@ class Receipt:
     def before_rounding(self) -> Decimal:
         """Net paid × rate, or fee × units, before the one rounding (and the cap at net paid)."""
         c = self.commission
-        if c.rate is not None:
-            return c.base * c.rate / 100
-        return (c.flat_fee or ZERO) * c.quantity
+        exact = c.base * c.rate / 100 if c.rate is not None else (c.flat_fee or ZERO) * c.quantity
+        # Every digit that matters and no trailing zeros, but cents at least: 7.49375, 5.99.
+        exact = exact.normalize()
+        return exact if exact.as_tuple().exponent < -2 else exact.quantize(CENT)  # type: ignore[operator]
 
     @property
     def refunded(self) -> Decimal:

@@ -4,6 +4,9 @@ and operators."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -13,9 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from clipcart.accounts import services as account_services
 from clipcart.affiliate import earnings
 from clipcart.affiliate import services as affiliate_services
 from clipcart.affiliate.models import Commission, Touch
+from clipcart.affiliate.services import postbacks as postback_services
 from clipcart.core.errors import InvalidInput, NotFound
 from clipcart.feed.models import CreatorDay, PostStats
 from clipcart.orders import services as order_services
@@ -394,7 +399,7 @@ def test_a_receipt_keeps_the_winning_touch_the_term_and_the_rule(member, product
     assert found.window == timedelta(days=7)
     assert (found.plan.kind, found.term.version, found.term.rate) == ("open", 1, Decimal("10"))
     assert found.rule == "net paid × rate, rounded once to the cent, half up"
-    assert found.before_rounding == Decimal("6.0000")
+    assert str(found.before_rounding) == "6.00"
     assert found.line.net_total == Decimal("60.00")
     assert found.payable_from is None  # not delivered yet
 
@@ -409,3 +414,82 @@ def test_pending_commission_becomes_payable_a_return_window_after_delivery(
 
     delivered_at = NOW - timedelta(days=2)
     assert found.payable_from == delivered_at + timedelta(days=settings.CLIPCART_RETURN_WINDOW_DAYS)
+
+
+# --- Sales on another store ---------------------------------------------------------------------
+
+
+def external_sale(member, seller, shop, *, amount: str = "59.90") -> Commission:
+    """A shopper follows the creator's tracked link to the brand's own store and buys there; the
+    store reports the sale back through the signed postback."""
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        lamp = make_product(
+            shop=shop,
+            title="Desk lamp",
+            price=amount,
+            kind="external",
+            external_url="https://lamps.example/42",
+        )
+        affiliate_services.add_product(
+            user=seller,
+            plan_id=member.plan_memberships.get().plan_id,
+            product_id=lamp.pk,
+            offer=affiliate_services.Offer(rate=Decimal("10")),
+        )
+    click = postback_services.external_click(
+        actor="s:lamp-fan", ref=account_services.ensure_ref_code(user=member), product_id=lamp.pk
+    )
+    secret = postback_services.postback_secret(user=seller, shop_id=shop.pk).secret
+    body = {
+        "click": click,
+        "order_ref": "LAMPS-1001",
+        "amount": amount,
+        "currency": "USD",
+        "occurred_at": NOW.isoformat(),
+    }
+    raw = json.dumps(body).encode()
+    stamp = str(int(NOW.timestamp()))
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    recorded = postback_services.record_conversion(raw_body=raw, signature=f"t={stamp},v1={digest}")
+    assert recorded.commission is not None
+    return recorded.commission
+
+
+def test_a_sale_reported_by_another_store_counts_with_its_click(member, seller, shop, settings):
+    commission = external_sale(member, seller, shop)
+
+    found = earnings.summary(creator_id=member.pk, period=earnings.period_of(7))
+    receipt = earnings.receipt(user=member, commission_id=commission.pk)
+
+    t = found.totals
+    assert (t.external_clicks, t.orders, t.gmv, t.pending) == (
+        1,
+        1,
+        Decimal("59.90"),
+        Decimal("5.99"),
+    )
+    assert receipt.conversion is not None and receipt.conversion.order_ref == "LAMPS-1001"
+    assert receipt.line is None and receipt.refunds == []
+    assert receipt.window == timedelta(days=7)
+    # No delivery to wait for: the return window runs from the reported sale.
+    assert receipt.payable_from == NOW + timedelta(days=settings.CLIPCART_RETURN_WINDOW_DAYS)
+    (row,) = earnings.product_figures(
+        creator_id=member.pk, period=earnings.period_of(7), currency="USD"
+    ).items
+    assert (row.title, row.external_clicks, row.clicks, row.orders) == ("Desk lamp", 1, 0, 1)
+
+
+def test_the_receipt_shows_the_amount_before_its_one_rounding_half_up(member, seller, shop):
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        odd = make_product(shop=shop, title="Tinted balm", price="19.95")
+        affiliate_services.add_product(
+            user=seller,
+            plan_id=member.plan_memberships.get().plan_id,
+            product_id=odd.pk,
+            offer=affiliate_services.Offer(rate=Decimal("10")),
+        )
+    commission = sale(member, odd)
+
+    found = earnings.receipt(user=member, commission_id=commission.pk)
+
+    assert (str(found.before_rounding), commission.amount) == ("1.995", Decimal("2.00"))

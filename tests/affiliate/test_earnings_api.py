@@ -15,7 +15,7 @@ from clipcart.orders import services as order_services
 from ..conftest import ADDRESS, ApiClient
 from ..factories import UserFactory, make_post
 from .helpers import open_plan_with
-from .test_earnings import NOW, TODAY, sale
+from .test_earnings import NOW, TODAY, external_sale, sale
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +223,18 @@ def test_a_receipt_is_404_for_anyone_but_its_creator_the_shop_and_operators(
         assert answer.status_code == 404
         assert answer.json()["error"]["code"] == "commission_not_found"
     assert ApiClient(seller).get(f"/commissions/{commission.pk + 999}").status_code == 404
+
+
+def test_the_receipt_of_a_sale_on_another_store_has_its_conversion(
+    creator_api, member, seller, shop
+):
+    commission = external_sale(member, seller, shop)
+
+    body = creator_api.get(f"/commissions/{commission.pk}").json()
+
+    assert body["line"] is None and body["order_id"] is None
+    assert body["external_order_ref"] == "LAMPS-1001"
+    assert body["conversion"]["amount"] == "59.90"
+    assert body["touch"]["kind"] == "external_click"
+    assert (body["base"], body["amount"]) == ("59.90", "5.99")
+    assert body["payable_from"] is not None

@@ -20,7 +20,7 @@ from clipcart.affiliate import services as affiliate_services
 from clipcart.feed.models import CreatorDay
 from clipcart.orders import services as order_services
 from tests.affiliate.helpers import open_plan_with
-from tests.affiliate.test_earnings import NOW, TODAY, sale
+from tests.affiliate.test_earnings import NOW, TODAY, external_sale, sale
 from tests.conftest import ADDRESS
 from tests.factories import UserFactory, make_post, make_product
 
@@ -111,6 +111,23 @@ def test_the_overview_takes_the_same_queries_for_one_sale_or_many(creator_client
     def count() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert creator_client.get(EARNINGS).status_code == 200
+        return len(captured)
+
+    few = count()
+    for days_ago in range(5):
+        sale(member, product, post=make_post(creator=member, products=[product]), days_ago=days_ago)
+    assert count() == few
+
+
+@pytest.mark.parametrize("name", ["earnings_posts", "earnings_products", "earnings_commissions"])
+def test_list_pages_take_the_same_queries_for_one_row_or_many(
+    creator_client, member, product, name
+):
+    sale(member, product, post=make_post(creator=member, products=[product]))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert creator_client.get(reverse(f"web:{name}")).status_code == 200
         return len(captured)
 
     few = count()
@@ -349,3 +366,13 @@ def test_an_export_holds_only_the_callers_commissions(member, product):
     _header, *rows = read_csv(signed_in(rival).get(reverse("web:earnings_export")))
 
     assert rows == []
+
+
+def test_the_receipt_of_a_sale_on_another_store_names_its_order_there(member, seller, shop):
+    commission = external_sale(member, seller, shop)
+
+    html = signed_in(member).get(receipt_url(commission)).content.decode()
+
+    assert "LAMPS-1001" in html and "Desk lamp" in html
+    assert "External link click" in html and "The tracked link to the brand" in html
+    assert "× 10% = 5.99 →" in html  # 59.90 × 10%, before and after the one rounding
