@@ -10,8 +10,10 @@ import html
 import io
 import json
 import re
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
 from django.test import Client
 from django.urls import include, path, reverse
 from django.utils import timezone
@@ -439,3 +442,36 @@ def test_the_pages_python_example_signs_a_postback_that_is_accepted(
     assert answers[0].status_code == 201, answers[0].content
     assert result["order_ref"] == "ORDER-7"
     assert result["commission"]["amount"] == "2.00"
+
+
+# --- Under concurrency (PostgreSQL) -------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_copies_of_one_postback_at_once_record_one_sale(click, secret):
+    raw = json.dumps(report(click)).encode()
+    start = threading.Barrier(10, timeout=20)
+
+    def deliver(_: int) -> int:
+        try:
+            start.wait()
+            return (
+                Client()
+                .post(
+                    ENDPOINT,
+                    data=raw,
+                    content_type="application/json",
+                    headers={"Clipcart-Signature": sign(raw, secret)},
+                )
+                .status_code
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = sorted(pool.map(deliver, range(10)))
+
+    assert statuses == [200] * 9 + [201]
+    assert ExternalConversion.objects.count() == 1
+    assert Commission.objects.count() == 1
