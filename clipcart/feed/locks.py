@@ -1,12 +1,12 @@
 """Row locks of the feed app, taken only by the roll-up, in this order: events, then post stats,
-creator stats and hashtag days, each in primary-key order. No other app's rows are locked in
-the same transaction, so the feed takes no part in the global lock order."""
+creator stats, hashtag days and creator days, each in primary-key order. No other app's rows are
+locked in the same transaction, so the feed takes no part in the global lock order."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from .models import CreatorStats, Event, HashtagDay, PostStats
+from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats
 
 
 def lock_events_to_roll_up(*, limit: int) -> list:
@@ -28,11 +28,19 @@ def lock_creator_stats(creator_ids: list[int]) -> list[CreatorStats]:
     return list(CreatorStats.objects.select_for_update().filter(pk__in=creator_ids).order_by("pk"))
 
 
-def lock_hashtag_days(keys: list[tuple[int, date]]) -> list[HashtagDay]:
-    """The (hashtag, day) rows of `keys`: one query over the hashtags and days involved, then
-    the exact pairs (a few extra rows may be locked; none are missed)."""
+def _lock_day_rows(model, owner: str, keys: list[tuple[int, date]]) -> list:
+    """The (owner, day) rows of `keys`: one query over the owners and days involved, then the
+    exact pairs (a few extra rows may be locked; none are missed)."""
     wanted = set(keys)
-    rows = HashtagDay.objects.select_for_update().filter(
-        hashtag_id__in={h for h, _ in keys}, day__in={d for _, d in keys}
+    rows = model.objects.select_for_update().filter(
+        **{f"{owner}_id__in": {o for o, _ in keys}, "day__in": {d for _, d in keys}}
     )
-    return [row for row in rows.order_by("pk") if (row.hashtag_id, row.day) in wanted]
+    return [row for row in rows.order_by("pk") if (getattr(row, f"{owner}_id"), row.day) in wanted]
+
+
+def lock_hashtag_days(keys: list[tuple[int, date]]) -> list[HashtagDay]:
+    return _lock_day_rows(HashtagDay, "hashtag", keys)
+
+
+def lock_creator_days(keys: list[tuple[int, date]]) -> list[CreatorDay]:
+    return _lock_day_rows(CreatorDay, "creator", keys)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -341,22 +341,11 @@ def _add_to_hashtag_days(views: Counter) -> None:
     HashtagDay.objects.bulk_update(rows, ["views"], batch_size=500)
 
 
-def _lock_creator_days(keys: list[tuple[int, date]]) -> list[CreatorDay]:
-    """The (creator, day) rows of `keys`, locked in primary-key order after the hashtag days,
-    the way feed.locks locks the other counters: one query over the creators and days
-    involved, then the exact pairs (a few extra rows may be locked; none are missed)."""
-    wanted = set(keys)
-    rows = CreatorDay.objects.select_for_update().filter(
-        creator_id__in={c for c, _ in keys}, day__in={d for _, d in keys}
-    )
-    return [row for row in rows.order_by("pk") if (row.creator_id, row.day) in wanted]
-
-
 def _add_to_creator_days(views: Counter) -> None:
     CreatorDay.objects.bulk_create(
         [CreatorDay(creator_id=c, day=d) for c, d in views], ignore_conflicts=True
     )
-    rows = _lock_creator_days(list(views))
+    rows = locks.lock_creator_days(list(views))
     for row in rows:
         row.views += views[(row.creator_id, row.day)]
     CreatorDay.objects.bulk_update(rows, ["views"], batch_size=500)
