@@ -23,28 +23,18 @@ import time_machine
 from django.core import signing
 from django.db import connection
 from django.test import Client
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from clipcart.accounts import services as account_services
 from clipcart.affiliate import services as affiliate_services
 from clipcart.affiliate.models import Commission, ExternalConversion
 from clipcart.affiliate.services import postbacks as postback_services
-from clipcart.api.api import api as api_app
-from clipcart.web import postback_urls
-from clipcart.web import urls as web_urls
 
 from ..factories import make_product
 from .helpers import entry_of, open_plan_with
 
 ENDPOINT = "/api/v1/affiliate/postbacks"
-
-# The seller page's URL is in clipcart/web/postback_urls.py, which web/urls.py includes; this
-# urlconf includes it as well, so the page tests do not depend on that line.
-urlpatterns = [
-    path("api/v1/", api_app.urls),
-    path("", include((web_urls.urlpatterns + postback_urls.urlpatterns, "web"))),
-]
 
 
 @pytest.fixture
@@ -368,16 +358,11 @@ def test_nobody_else_reads_or_rotates_a_shops_secret(other_seller_api, shopper_a
 # --- The seller's page --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pages(settings):
-    settings.ROOT_URLCONF = __name__
-
-
 def page_url(shop) -> str:
     return reverse("web:seller_affiliate_postbacks", args=[shop.pk])
 
 
-def test_the_page_shows_the_secret_and_how_to_sign(pages, seller, shop):
+def test_the_page_shows_the_secret_and_how_to_sign(seller, shop):
     client = Client()
     client.force_login(seller)
 
@@ -389,7 +374,7 @@ def test_the_page_shows_the_secret_and_how_to_sign(pages, seller, shop):
     assert "http://testserver/api/v1/affiliate/postbacks" in page
 
 
-def test_rotating_on_the_page_makes_a_new_secret(pages, seller, shop):
+def test_rotating_on_the_page_makes_a_new_secret(seller, shop):
     client = Client()
     client.force_login(seller)
     old = postback_services.postback_secret(user=seller, shop_id=shop.pk).secret
@@ -401,7 +386,7 @@ def test_rotating_on_the_page_makes_a_new_secret(pages, seller, shop):
     assert new in response.content.decode() and old not in response.content.decode()
 
 
-def test_another_shops_staff_cannot_open_the_page(pages, other_seller, shop):
+def test_another_shops_staff_cannot_open_the_page(other_seller, shop):
     client = Client()
     client.force_login(other_seller)
 
@@ -411,7 +396,7 @@ def test_another_shops_staff_cannot_open_the_page(pages, other_seller, shop):
 
 
 def test_the_pages_python_example_signs_a_postback_that_is_accepted(
-    pages, seller, shop, click, monkeypatch
+    seller, shop, click, monkeypatch
 ):
     """The copyable example, run as a store would run it, against this server."""
     client = Client()
