@@ -99,7 +99,7 @@ class ProductImageAdmin(admin.ModelAdmin):
 
 @admin.register(ExternalClick)
 class ExternalClickAdmin(admin.ModelAdmin):
-    list_display = ("product", "user", "ref", "created_at")
+    list_display = ("product", "user", "ref", "hits", "created_at")
     search_fields = ("product__title", "ref")
     raw_id_fields = ("product", "user")
     date_hierarchy = "created_at"

@@ -161,3 +161,22 @@ def test_an_edited_click_id_names_no_touch(client, lamp, ref):
     assert postback_services.touch_of_click(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     assert postback_services.touch_of_click(forged) is None
     assert postback_services.touch_of_click(12) is None
+
+
+def test_tapping_out_from_a_videos_anchor_is_the_video_creators_touch(
+    client, lamp, ref, creator, stranger
+):
+    from ..factories import make_post
+
+    post = make_post(creator=creator, products=[lamp], earns_commission=True)
+    sheet = client.get(f"/feed/products/{lamp.pk}/sheet/?video={post.pk}")
+    assert f"/go/{lamp.pk}/?video={post.pk}".encode() in sheet.content
+
+    response = client.get(reverse("web:go", args=[lamp.pk]) + f"?video={post.pk}")
+    assert click_id(response) is not None
+    touch = Touch.objects.get(kind="external_click")
+    assert (touch.creator, touch.post_id) == (creator, post.pk)
+
+    other = make_post(creator=stranger, products=[lamp], earns_commission=False)
+    response = client.get(reverse("web:go", args=[lamp.pk]) + f"?video={other.pk}")
+    assert click_id(response) is None  # its creator earns nothing on the lamp

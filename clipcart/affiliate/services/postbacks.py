@@ -96,22 +96,40 @@ def spend_click_budget(*, client_key: str) -> None:
     )
 
 
-def external_click(*, actor: str, ref: str, product_id: int) -> str:
-    """Records the `external_click` touch of the creator whose share code is `ref`, if they earn
+def external_click(
+    *, actor: str, product_id: int, ref: str = "", post_id: int | None = None
+) -> str:
+    """Records the `external_click` touch of the creator behind the click — the creator of the
+    video `post_id` whose anchor was tapped, or the one whose share code is `ref` — if they earn
     on the product, and returns its click id ('' when nothing was recorded). Raises RateLimited
     past the visitor's budget.
 
     This is `touches.touch_from_ref` for one product, kept here because the click id needs the
     touch itself, which touch_from_ref does not return."""
-    creator = account_selectors.user_by_ref_code(ref)
-    if creator is None:
-        return ""
-    if not selectors.earning_product_ids(creator_id=creator.pk, product_ids=[product_id]):
+    creator_id = _creator_of_click(ref=ref, post_id=post_id, product_id=product_id)
+    if creator_id is None:
         return ""
     touch = touches.record_touch(
-        actor=actor, creator_id=creator.pk, product_id=product_id, kind=Touch.Kind.EXTERNAL_CLICK
+        actor=actor,
+        creator_id=creator_id,
+        product_id=product_id,
+        kind=Touch.Kind.EXTERNAL_CLICK,
+        post_id=post_id,
     )
     return click_token(touch) if touch is not None else ""
+
+
+def _creator_of_click(*, ref: str, post_id: int | None, product_id: int) -> int | None:
+    if post_id is not None:
+        from clipcart.media import selectors as media_selectors
+
+        creator_id, earning = media_selectors.commission_anchors([post_id]).get(post_id, (0, set()))
+        return creator_id if product_id in earning else None
+    creator = account_selectors.user_by_ref_code(ref)
+    if creator is None:
+        return None
+    earns = selectors.earning_product_ids(creator_id=creator.pk, product_ids=[product_id])
+    return creator.pk if earns else None
 
 
 # --- The shop's secret ---------------------------------------------------------------------------

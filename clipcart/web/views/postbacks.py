@@ -26,16 +26,19 @@ def client_key(request: HttpRequest) -> str:
 
 
 def external_click_id(request: HttpRequest, product_id: int) -> str:
-    """The signed id of the creator's touch this click through `?ref=` made, or ''. A mangled
-    code, a creator who does not earn on the product, or a flood of clicks records nothing,
-    and the shopper still goes to the other store."""
+    """The signed id of the creator's touch this click made — through `?ref=` (a share link) or
+    `?video=` (an anchor in a video) — or ''. A mangled code, a creator who does not earn on
+    the product, or a flood of clicks records nothing, and the shopper still goes to the other
+    store."""
     try:
         ref = checkout_services.check_ref(request.GET.get("ref", ""))
-        if not ref:
+        video = request.GET.get("video", "")
+        post_id = int(video) if video.isdigit() and len(video) < 19 else None
+        if not ref and post_id is None:
             return ""
         postback_services.spend_click_budget(client_key=client_key(request))
         return postback_services.external_click(
-            actor=visitor_actor(request), ref=ref, product_id=product_id
+            actor=visitor_actor(request), ref=ref, post_id=post_id, product_id=product_id
         )
     except (InvalidInput, RateLimited):
         return ""
