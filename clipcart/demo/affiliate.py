@@ -42,6 +42,7 @@ from clipcart.affiliate.models import (
     Term,
     Touch,
 )
+from clipcart.affiliate.services import commissions as commission_services
 from clipcart.affiliate.services.touches import window_of
 from clipcart.catalog.models import Product, ShopMember
 from clipcart.feed.models import Event
@@ -532,28 +533,21 @@ def _viewing_touches(touches: dict[TouchKey, Touch]) -> None:
 
 
 def _commission(line: _Line, touch: Touch, term: Term) -> Commission:
-    """The attribution receipt as `commissions._receipt` writes it at purchase."""
-    return Commission(
+    """The attribution receipt exactly as a purchase writes it, dated when the order was placed."""
+    commission = commission_services.new_receipt(
         line_id=line.id,
         order_id=line.order_id,
-        creator_id=touch.creator_id,
         shop_id=line.shop_id,
         product_id=line.product_id,
-        touch=touch,
-        touch_kind=touch.kind,
-        touched_at=touch.last_at,
-        post_id=touch.post_id or None,
-        term=term,
-        rate=term.rate,
-        flat_fee=term.flat_fee,
         quantity=line.quantity,
         base=line.base,
-        amount=terms.commission_amount(base=line.base, quantity=line.quantity, term=term),
         currency=line.currency,
+        touch=touch,
+        term=term,
         earned_at=line.placed_at,
-        created_at=line.placed_at,
-        updated_at=line.placed_at,
     )
+    commission.created_at = commission.updated_at = line.placed_at
+    return commission
 
 
 def _write_commissions(commissions: list[Commission], lines: list[_Line], *, base: datetime):

@@ -72,13 +72,43 @@ def _attribute_line(line: OrderLine, *, buyer, now) -> Commission | None:
 
 
 def _receipt(line: OrderLine, *, touch: Touch, term, now) -> Commission:
-    base = line.net_total
-    return Commission.objects.create(
-        line=line,
+    commission = new_receipt(
+        line_id=line.pk,
         order_id=line.order_id,
-        creator_id=touch.creator_id,
         shop_id=line.order.shop_id,
         product_id=line.product_id,
+        quantity=line.quantity,
+        base=line.net_total,
+        currency=line.order.currency,
+        touch=touch,
+        term=term,
+        earned_at=now,
+    )
+    commission.save()
+    return commission
+
+
+def new_receipt(
+    *,
+    line_id: int,
+    order_id: int,
+    shop_id: int,
+    product_id: int | None,
+    quantity: int,
+    base,
+    currency: str,
+    touch: Touch,
+    term,
+    earned_at,
+) -> Commission:
+    """An unsaved attribution receipt for one line: the touch and term frozen onto it, and the
+    amount by the one rounding rule (`terms.commission_amount`)."""
+    return Commission(
+        line_id=line_id,
+        order_id=order_id,
+        creator_id=touch.creator_id,
+        shop_id=shop_id,
+        product_id=product_id,
         touch=touch,
         touch_kind=touch.kind,
         touched_at=touch.last_at,
@@ -86,11 +116,11 @@ def _receipt(line: OrderLine, *, touch: Touch, term, now) -> Commission:
         term=term,
         rate=term.rate,
         flat_fee=term.flat_fee,
-        quantity=line.quantity,
+        quantity=quantity,
         base=base,
-        amount=terms.commission_amount(base=base, quantity=line.quantity, term=term),
-        currency=line.order.currency,
-        earned_at=now,
+        amount=terms.commission_amount(base=base, quantity=quantity, term=term),
+        currency=currency,
+        earned_at=earned_at,
     )
 
 
