@@ -53,7 +53,7 @@ def docs_screenshot(page, name: str) -> None:
 def test_a_creator_earns_from_a_video_and_a_half_refund_halves_it(
     chromium,
     live_server,
-    hoodie,
+    hoodie,  # noqa: F811
     clip_files,  # noqa: F811
 ):
     seller = hoodie.shop.memberships.get().user
