@@ -25,7 +25,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from clipcart.accounts import selectors as account_selectors
 from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog import services as catalog_services
 from clipcart.catalog.models import Product
@@ -106,7 +105,7 @@ def external_click(
 
     This is `touches.touch_from_ref` for one product, kept here because the click id needs the
     touch itself, which touch_from_ref does not return."""
-    creator_id = _creator_of_click(ref=ref, post_id=post_id, product_id=product_id)
+    creator_id = touches.earning_creator(product_id=product_id, ref=ref, post_id=post_id)
     if creator_id is None:
         return ""
     touch = touches.record_touch(
@@ -117,19 +116,6 @@ def external_click(
         post_id=post_id,
     )
     return click_token(touch) if touch is not None else ""
-
-
-def _creator_of_click(*, ref: str, post_id: int | None, product_id: int) -> int | None:
-    if post_id is not None:
-        from clipcart.media import selectors as media_selectors
-
-        creator_id, earning = media_selectors.commission_anchors([post_id]).get(post_id, (0, set()))
-        return creator_id if product_id in earning else None
-    creator = account_selectors.user_by_ref_code(ref)
-    if creator is None:
-        return None
-    earns = selectors.earning_product_ids(creator_id=creator.pk, product_ids=[product_id])
-    return creator.pk if earns else None
 
 
 # --- The shop's secret ---------------------------------------------------------------------------

@@ -125,15 +125,29 @@ def record_event_touches(*, actor: str, events: list) -> int:
     return recorded
 
 
+def earning_creator(*, product_id: int, ref: str = "", post_id: int | None = None) -> int | None:
+    """Who a click on `product_id` would earn for: the creator of video `post_id` if its anchor
+    of the product earns commission, else the owner of share code `ref` if they earn on it."""
+    from clipcart.accounts import selectors as account_selectors
+    from clipcart.media import selectors as media_selectors
+
+    if post_id is not None:
+        anchors = media_selectors.commission_anchors([post_id])
+        creator_id, product_ids = anchors.get(post_id, (0, set()))
+        return creator_id if product_id in product_ids else None
+    creator = account_selectors.user_by_ref_code(ref) if ref else None
+    if creator is None:
+        return None
+    earns = selectors.earning_product_ids(creator_id=creator.pk, product_ids=[product_id])
+    return creator.pk if earns else None
+
+
 def record_anchor_click(*, actor: str, post_id: int, product_id: int) -> Touch | None:
     """A tap on a product anchor that the server sees itself (the feed's product sheet opening
     for that video). A shopper who taps and buys at once is credited even before the page's
     batched events arrive; the beacon's copy of the same tap counts in the same window row."""
-    from clipcart.media import selectors as media_selectors
-
-    anchors = media_selectors.commission_anchors([post_id])
-    creator_id, product_ids = anchors.get(post_id, (0, set()))
-    if product_id not in product_ids:
+    creator_id = earning_creator(product_id=product_id, post_id=post_id)
+    if creator_id is None:
         return None
     return record_touch(
         actor=actor,
