@@ -132,8 +132,8 @@ def test_below_the_follower_minimum_the_page_explains_instead_of_offering_join(
     html = page(creator_client, MARKETPLACE)
     refused = creator_client.post(reverse("web:collabs_join", args=[plan.pk]), follow=True)
 
-    assert "Open plans need at least 1000 followers. You have 0." in html
-    assert "Needs 1000 followers to join" in html
+    assert "Open plans need at least 1,000 followers. You have 0." in html
+    assert "Needs 1,000 followers to join" in html
     assert reverse("web:collabs_join", args=[plan.pk]) not in html
     assert "Open plans need at least 1,000 followers; you have 0." in refused.content.decode()
     assert not Membership.objects.filter(creator=creator).exists()
