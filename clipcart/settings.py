@@ -6,6 +6,7 @@ DESIGN.md. A malformed value stops start-up with a clear message instead of runn
 """
 
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -91,6 +92,8 @@ INSTALLED_APPS = [
     "clipcart.orders",
     "clipcart.checkout",
     "clipcart.fulfillment",
+    "clipcart.returns",
+    "clipcart.ledger",
     "clipcart.media",
     "clipcart.feed",
     "clipcart.affiliate",
@@ -231,6 +234,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "affiliate.send_due_notices",
         "schedule": 900.0,
     },
+    # Fulfillment: late dispatch marking and the 7-business-day auto-cancel.
+    "sweep-dispatch-deadlines": {
+        "task": "fulfillment.sweep_dispatch_deadlines",
+        "schedule": 900.0,
+    },
+    "notify-waitlists": {
+        "task": "fulfillment.notify_waitlists",
+        "schedule": 300.0,
+    },
+    # Shipments nobody confirmed are delivered a set number of days after their delivers-by.
+    "auto-confirm-deliveries": {
+        "task": "orders.auto_confirm_deliveries",
+        "schedule": 3600.0,
+    },
+    # Returns the seller did not answer in time are approved.
+    "auto-approve-returns": {
+        "task": "returns.auto_approve_overdue",
+        "schedule": 900.0,
+    },
+    # Ledger: settle seller money that became available, post anything a crash left unposted,
+    # release reserves, and pay out available balances.
+    "settle-ledger": {
+        "task": "ledger.settle",
+        "schedule": 900.0,
+    },
+    "run-payouts": {
+        "task": "ledger.run_payouts",
+        "schedule": 86400.0,
+    },
     # View counters are exact as of the last roll-up; a minute is fresh enough for a feed.
     "roll-up-events": {
         "task": "feed.roll_up_events",
@@ -330,6 +362,17 @@ def env_positive_int(name: str, *, default: int) -> int:
     return value
 
 
+def env_amount(name: str, *, default: str) -> Decimal:
+    """A non-negative decimal (a percent or an amount of money) from the environment."""
+    try:
+        value = Decimal(env.str(name, default=default))
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number.") from None
+    if not value.is_finite() or value < 0:
+        raise ImproperlyConfigured(f"{name} must be 0 or more, got {value}.")
+    return value
+
+
 CLIPCART_MAX_UPLOAD_BYTES = env_positive_int("CLIPCART_MAX_UPLOAD_BYTES", default=512 * 1024**2)
 CLIPCART_MAX_VIDEO_SECONDS = env_positive_int("CLIPCART_MAX_VIDEO_SECONDS", default=180)
 CLIPCART_MAX_PHOTOS = env_positive_int("CLIPCART_MAX_PHOTOS", default=10)
@@ -363,6 +406,51 @@ CLIPCART_AFFILIATE_TOUCHES_PER_MINUTE = 60
 # Samples: a video is due this many days after delivery, once extendable.
 CLIPCART_SAMPLE_POST_DAYS = 14
 CLIPCART_SAMPLE_EXTENSION_DAYS = 7
+
+# --- Fulfillment ---------------------------------------------------------------------------------
+# A paid order with no tracking this many business days after purchase is cancelled and refunded.
+CLIPCART_AUTO_CANCEL_BUSINESS_DAYS = env_positive_int(
+    "CLIPCART_AUTO_CANCEL_BUSINESS_DAYS", default=7
+)
+# Delivers-by is ships-by plus this many of the shop's business days in transit.
+CLIPCART_TRANSIT_BUSINESS_DAYS = env_positive_int("CLIPCART_TRANSIT_BUSINESS_DAYS", default=5)
+# A shipment nobody confirmed counts as delivered this many days after its delivers-by date.
+CLIPCART_AUTO_DELIVER_AFTER_DAYS = env_positive_int("CLIPCART_AUTO_DELIVER_AFTER_DAYS", default=7)
+# Pre-orders may promise a date at most this many days out.
+CLIPCART_PREORDER_MAX_DAYS = 60
+# A surge alert fires when the last hour's orders reach this multiple of the shop's usual hour
+# (and at least the minimum, so a shop's second order ever is not "viral").
+CLIPCART_SURGE_FACTOR = 5
+CLIPCART_SURGE_MIN_ORDERS = 10
+# Carriers sign their delivery webhooks with this secret (HMAC-SHA256, 5-minute tolerance).
+CLIPCART_CARRIER_WEBHOOK_SECRET = env.str(
+    "CLIPCART_CARRIER_WEBHOOK_SECRET", default="dev-carrier-secret" if DEBUG or TESTING else ""
+)
+
+# --- Returns ------------------------------------------------------------------------------------
+# Damaged or defective items may be returned for longer than the usual window.
+CLIPCART_DAMAGED_RETURN_WINDOW_DAYS = env_positive_int(
+    "CLIPCART_DAMAGED_RETURN_WINDOW_DAYS", default=90
+)
+# A return the seller has not answered within this many business days is approved.
+CLIPCART_RETURN_ANSWER_BUSINESS_DAYS = 2
+CLIPCART_RETURN_MAX_PHOTOS = 6
+
+# --- Money --------------------------------------------------------------------------------------
+# Platform fee when no category rule applies (percent of what the buyer paid for the items).
+CLIPCART_DEFAULT_FEE_PERCENT = env_amount("CLIPCART_DEFAULT_FEE_PERCENT", default="6")
+# A seller's money for an order becomes available this many days after delivery.
+CLIPCART_SETTLEMENT_DAYS = env_positive_int("CLIPCART_SETTLEMENT_DAYS", default=7)
+# Shops on probation have this percent of each order held for this many days.
+CLIPCART_PROBATION_RESERVE_PERCENT = env_amount("CLIPCART_PROBATION_RESERVE_PERCENT", default="10")
+CLIPCART_PROBATION_RESERVE_DAYS = env_positive_int("CLIPCART_PROBATION_RESERVE_DAYS", default=30)
+# Payouts: only balances at or above the minimum are paid out, through this provider.
+CLIPCART_PAYOUT_MINIMUM = env_amount("CLIPCART_PAYOUT_MINIMUM", default="10.00")
+CLIPCART_PAYOUT_PROVIDER = env.str("CLIPCART_PAYOUT_PROVIDER", default="test")
+# Stripe (payments and Connect payouts); empty keys keep Stripe off.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 
 LOGGING = {
     "version": 1,

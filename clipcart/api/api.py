@@ -15,11 +15,16 @@ from .routers import (
     creators,
     discounts,
     earnings,
+    fulfillment,
+    ledger,
     orders,
     postbacks,
+    returns,
     samples,
+    shipments,
     shopping,
     social,
+    stripe,
 )
 
 api = NinjaAPI(
@@ -41,6 +46,11 @@ api.add_router("", collabs.router)
 api.add_router("", earnings.router)
 api.add_router("", samples.router)
 api.add_router("", postbacks.router)
+api.add_router("", fulfillment.router)
+api.add_router("", shipments.router)
+api.add_router("", returns.router)
+api.add_router("", ledger.router)
+api.add_router("", stripe.router)
 
 
 def error_response(

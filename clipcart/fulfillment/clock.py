@@ -1,37 +1,106 @@
-"""The business-day clock: every promise to a buyer (ships by, deadlines) is computed here.
+"""The business-day clock: every promise to a buyer (ships by, delivers by, deadlines) is
+computed here, so the product page, checkout, the order and the periodic tasks always agree.
 
-For now a business day is Monday to Friday in UTC; shop time zones, public holidays and seller
-vacations extend this one module so that every caller keeps agreeing.
+A shop's calendar is its time zone, weekends, the public holidays of its country (from the
+maintained `holidays` package, not a hand-typed list) and its vacation periods.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+import holidays
 from django.utils import timezone
 
 SATURDAY = 5
 
 
-def is_business_day(day: date) -> bool:
-    return day.weekday() < SATURDAY
+@lru_cache(maxsize=256)
+def _public_holidays(country: str, year: int) -> frozenset[date]:
+    if not country:
+        return frozenset()
+    return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
-def add_business_days(start: date, days: int) -> date:
-    """The date `days` business days after `start` (an order placed on a weekend counts from
-    the next Monday)."""
-    current = start
-    while not is_business_day(current):
-        current += timedelta(days=1)
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if is_business_day(current):
-            remaining -= 1
-    return current
+def is_known_country(country: str) -> bool:
+    return country.upper() in holidays.list_supported_countries()
 
 
-def ships_by(*, handling_days: int, at: datetime | None = None) -> date:
-    """The date an order placed at `at` (default now) will be dispatched by."""
-    placed = timezone.localdate(at or timezone.now(), timezone=timezone.get_default_timezone())
-    return add_business_days(placed, handling_days)
+@dataclass(frozen=True)
+class ShopCalendar:
+    """One shop's working days. Vacations are inclusive (start, end) date pairs."""
+
+    time_zone: str = "UTC"
+    country: str = ""
+    vacations: tuple[tuple[date, date], ...] = field(default_factory=tuple)
+
+    def local_date(self, at: datetime | None = None) -> date:
+        return timezone.localtime(at or timezone.now(), ZoneInfo(self.time_zone)).date()
+
+    def is_holiday(self, day: date) -> bool:
+        return day in _public_holidays(self.country, day.year)
+
+    def is_on_vacation(self, day: date) -> bool:
+        return any(start <= day <= end for start, end in self.vacations)
+
+    def is_business_day(self, day: date) -> bool:
+        return (
+            day.weekday() < SATURDAY and not self.is_holiday(day) and not self.is_on_vacation(day)
+        )
+
+    def next_business_day(self, day: date) -> date:
+        """`day` itself when it is a business day, else the first one after it."""
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_business_days(self, start: date, days: int) -> date:
+        """The date `days` business days after `start` (a start on a day off counts from the
+        next business day)."""
+        current = self.next_business_day(start)
+        remaining = days
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_business_day(current):
+                remaining -= 1
+        return current
+
+    def business_days_between(self, start: date, end: date) -> int:
+        """Business days after `start` up to and including `end` (0 when end <= start)."""
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            count += self.is_business_day(current)
+        return count
+
+
+DEFAULT_CALENDAR = ShopCalendar()
+
+
+def default_calendar() -> ShopCalendar:
+    return ShopCalendar(time_zone=str(timezone.get_default_timezone()))
+
+
+def is_business_day(day: date, *, calendar: ShopCalendar = DEFAULT_CALENDAR) -> bool:
+    return calendar.is_business_day(day)
+
+
+def add_business_days(start: date, days: int, *, calendar: ShopCalendar = DEFAULT_CALENDAR) -> date:
+    return calendar.add_business_days(start, days)
+
+
+def ships_by(
+    *, handling_days: int, at: datetime | None = None, calendar: ShopCalendar | None = None
+) -> date:
+    """The date an order placed at `at` (default now) will be dispatched by, capacity aside."""
+    calendar = calendar or default_calendar()
+    return calendar.add_business_days(calendar.local_date(at), handling_days)
+
+
+def shop_calendar(*, shop_id: int) -> ShopCalendar:
+    """The calendar of one shop (its time zone, country and vacations)."""
+    # Filled from the shop's settings by fulfillment.selectors once shops carry them.
+    return default_calendar()

@@ -50,7 +50,13 @@ class Order(TimeStamped):
     discount = MoneyField(default=Decimal("0.00"), help_text="Discount codes, off the subtotal.")
     shipping_fee = MoneyField()
     total = MoneyField()
-    ships_by = models.DateField()
+    ships_by = models.DateField(help_text="The dispatch date promised before payment.")
+    delivers_by = models.DateField(
+        null=True, blank=True, help_text="The delivery date promised before payment."
+    )
+    late_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the order passed its ships-by date unshipped."
+    )
     shipping_address = models.JSONField()
     carrier = models.CharField(max_length=40, blank=True)
     tracking_number = models.CharField(max_length=40, blank=True)

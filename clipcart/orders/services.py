@@ -59,6 +59,7 @@ class OrderPlan:
     shipping_fee: Decimal
     ships_by: date
     lines: list[LinePlan]
+    delivers_by: date | None = None
 
     @property
     def discount(self) -> Decimal:
@@ -98,6 +99,7 @@ def create_orders(
             shipping_fee=plan.shipping_fee,
             total=plan.total,
             ships_by=plan.ships_by,
+            delivers_by=plan.delivers_by,
             shipping_address=shipping_address,
         )
         OrderLine.objects.bulk_create(
@@ -149,6 +151,14 @@ def transition(*, order_id: int, to: str, actor=None, note: str = "", **fields) 
             order=order, from_status=previous, to_status=to, actor=actor, note=note[:300]
         )
     return order
+
+
+def mark_late(*, order_ids: list[int]) -> int:
+    """Marks paid, still unshipped orders late (once: the first time is kept). The caller
+    decides which orders passed their promise; this only refuses orders that moved on."""
+    return Order.objects.filter(
+        pk__in=order_ids, status=S.PAID, shipped_at__isnull=True, late_at__isnull=True
+    ).update(late_at=timezone.now(), updated_at=timezone.now())
 
 
 def mark_paid(*, orders: list[Order]) -> None:

@@ -5,9 +5,13 @@ from .coupon_urls import urlpatterns as coupon_urlpatterns
 from .creator_urls import urlpatterns as creator_urlpatterns
 from .earnings_urls import urlpatterns as earnings_urlpatterns
 from .feed_urls import urlpatterns as feed_urlpatterns
+from .fulfillment_urls import urlpatterns as fulfillment_urlpatterns
+from .money_urls import urlpatterns as money_urlpatterns
 from .postback_urls import urlpatterns as postback_urlpatterns
+from .returns_urls import urlpatterns as returns_urlpatterns
 from .sample_urls import urlpatterns as sample_urlpatterns
 from .seller_affiliate_urls import urlpatterns as seller_affiliate_urlpatterns
+from .shipment_urls import urlpatterns as shipment_urlpatterns
 from .views import accounts, cart, catalog, checkout, orders, seller
 
 app_name = "web"
@@ -20,6 +24,10 @@ urlpatterns = [
     *seller_affiliate_urlpatterns,
     *postback_urlpatterns,
     *coupon_urlpatterns,
+    *fulfillment_urlpatterns,
+    *shipment_urlpatterns,
+    *returns_urlpatterns,
+    *money_urlpatterns,
     path("shop/", catalog.home, name="shop"),
     path("search", catalog.search, name="search"),
     path("p/<int:product_id>/", catalog.product, name="product"),
@@ -55,6 +63,5 @@ urlpatterns = [
     path("seller/<int:shop_id>/settings/", seller.shop_settings, name="seller_settings"),
     path("seller/<int:shop_id>/orders/", seller.orders, name="seller_orders"),
     path("seller/<int:shop_id>/orders/<int:order_id>/", seller.order, name="seller_order"),
-    path("seller/<int:shop_id>/orders/<int:order_id>/ship/", seller.ship, name="seller_ship"),
     path("seller/<int:shop_id>/orders/<int:order_id>/refund/", seller.refund, name="seller_refund"),
 ]
