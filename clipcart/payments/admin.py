@@ -1,6 +1,27 @@
 from django.contrib import admin
 
-from .models import Payment, Refund, TestGatewayCharge, TestGatewayRequest
+from .models import (
+    Payment,
+    PaymentDispute,
+    Refund,
+    StripeEvent,
+    TestGatewayCharge,
+    TestGatewayRequest,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the provider's webhook: an operator reads them, never edits them
+    (an edited event or dispute would disagree with Stripe)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Payment)
@@ -20,7 +41,13 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ("charge_id", "idempotency_key", "buyer__username", "buyer__email")
     raw_id_fields = ("buyer",)
     date_hierarchy = "created_at"
-    readonly_fields = ("charge_id", "idempotency_key", "created_at", "updated_at")
+    readonly_fields = (
+        "charge_id",
+        "idempotency_key",
+        "gateway_event_at",
+        "created_at",
+        "updated_at",
+    )
 
 
 @admin.register(TestGatewayCharge)
@@ -60,3 +87,28 @@ class RefundAdmin(admin.ModelAdmin):
     search_fields = ("reason_key", "payment__charge_id")
     raw_id_fields = ("payment",)
     readonly_fields = ("reason_key", "amount", "attempts", "last_error", "created_at", "updated_at")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "type", "created", "object_id", "outcome", "processed_at")
+    list_filter = ("type", "outcome", ("processed_at", admin.EmptyFieldListFilter), "livemode")
+    search_fields = ("event_id", "object_id")
+    date_hierarchy = "created"
+
+
+@admin.register(PaymentDispute)
+class PaymentDisputeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "dispute_id",
+        "payment",
+        "status",
+        "reason",
+        "amount",
+        "currency",
+        "opened_at",
+        "closed_at",
+    )
+    list_filter = ("status", "reason")
+    search_fields = ("dispute_id", "payment__charge_id")
+    list_select_related = ("payment",)

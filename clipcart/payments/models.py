@@ -29,6 +29,12 @@ class Payment(TimeStamped):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices)
     decline_code = models.CharField(max_length=40, blank=True)
+    gateway_event_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the provider created the last webhook event applied to this payment: "
+        "an older event arriving later is not applied.",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -110,3 +116,72 @@ class TestGatewayRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.idempotency_key}"
+
+
+class StripeEvent(TimeStamped):
+    """One webhook event Stripe delivered, stored once by its id: a redelivery finds the row and
+    changes nothing. Stored and applied in one transaction, so an event is never half-applied."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        STALE = "stale", "Ignored: older than the last event applied"
+        NOT_FORWARD = "not_forward", "Ignored: would move the state backwards"
+        UNKNOWN_PAYMENT = "unknown_payment", "Ignored: no such payment here"
+        UNHANDLED = "unhandled", "Ignored: a type Clipcart does not act on"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    created = models.DateTimeField(help_text="When Stripe created the event.")
+    object_id = models.CharField(max_length=255, db_index=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["type", "id"], name="stripe_event_type")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
+
+
+class PaymentDispute(TimeStamped):
+    """A chargeback the buyer's bank opened on a payment (a Stripe dispute), kept in step with
+    Stripe's webhooks. While it is open, only the money of the payment's orders is held."""
+
+    class Status(models.TextChoices):
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs a response"
+        WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+        WARNING_CLOSED = "warning_closed", "Inquiry closed"
+        NEEDS_RESPONSE = "needs_response", "Needs a response"
+        UNDER_REVIEW = "under_review", "Under review"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        PREVENTED = "prevented", "Prevented"
+
+    CLOSED = frozenset({"warning_closed", "won", "lost", "prevented"})
+
+    dispute_id = models.CharField(max_length=255, unique=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    status = models.CharField(max_length=30, choices=Status.choices)
+    reason = models.CharField(max_length=60, blank=True)
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(help_text="Stripe's time of the last event applied.")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED

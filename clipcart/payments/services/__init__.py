@@ -10,11 +10,23 @@ from django.db import IntegrityError
 
 from clipcart.core.errors import Conflict, InvalidInput, PaymentFailed
 
-from .gateways import get_gateway
-from .models import Payment, Refund
+from ..gateways import get_gateway, stripe_configured
+from ..models import Payment, Refund
 
 logger = logging.getLogger(__name__)
-METHODS = {"test"}
+METHODS = {"test", "stripe"}
+
+
+def check_method_available(method: str) -> None:
+    """A shopper asking for a method this instance does not offer gets a 422, not a 500."""
+    if method not in METHODS:
+        raise InvalidInput("Unsupported payment method.", field="payment.method")
+    if method == "stripe" and not stripe_configured():
+        raise InvalidInput(
+            "Card payments through Stripe are not enabled on this instance.",
+            code="payment_method_unavailable",
+            field="payment.method",
+        )
 
 
 def authorize_payment(
@@ -22,8 +34,7 @@ def authorize_payment(
 ) -> Payment:
     """Authorizes `amount` on the buyer's payment token. Raises PaymentFailed when declined
     (the declined attempt is still recorded, with its decline code)."""
-    if method not in METHODS:
-        raise InvalidInput("Unsupported payment method.", field="payment.method")
+    check_method_available(method)
     existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None and existing.status != Payment.Status.DECLINED:
         return existing
@@ -103,7 +114,8 @@ def refund_payment(*, payment_id: int, amount: Decimal, reason_key: str) -> Paym
     response = gateway.refund(
         charge_id=payment.charge_id,
         amount=amount,
-        idempotency_key=f"{payment.idempotency_key}:refund:{reason_key}",
+        idempotency_key=refund_idempotency_key(payment=payment, reason_key=reason_key),
+        currency=payment.currency,
     )
     if not response.ok:
         raise Conflict("The refund could not be made.", code="refund_failed")
@@ -114,9 +126,18 @@ def refund_payment(*, payment_id: int, amount: Decimal, reason_key: str) -> Paym
         else Payment.Status.PARTIALLY_REFUNDED
     )
     refunded = Decimal(response.amount_refunded)
-    Payment.objects.filter(pk=payment.pk).update(status=status, amount_refunded=refunded)
+    # Only forward: a webhook (or a concurrent refund) may already have recorded a larger total,
+    # and this slower answer must not shrink it.
+    Payment.objects.filter(pk=payment.pk, amount_refunded__lt=refunded).update(
+        status=status, amount_refunded=refunded
+    )
     payment.status, payment.amount_refunded = status, refunded
     return payment
+
+
+def refund_idempotency_key(*, payment: Payment, reason_key: str) -> str:
+    """The gateway key of one refund; the Stripe webhook reads it back to settle the outbox."""
+    return f"{payment.idempotency_key}:refund:{reason_key}"
 
 
 MAX_REFUND_ATTEMPTS = 8
