@@ -7,6 +7,13 @@ from django.db.models import Q
 from clipcart.core.models import TimeStamped
 from clipcart.core.money import MoneyField
 
+MAX_BACKLOG_DAYS = 30
+
+
+class PastLimit(models.TextChoices):
+    WAITLIST = "waitlist", "Waitlist"
+    PREORDER = "preorder", "Pre-order"
+
 
 class Shop(TimeStamped):
     class Status(models.TextChoices):
@@ -24,7 +31,26 @@ class Shop(TimeStamped):
         null=True, blank=True, help_text="Orders at or above this subtotal ship free."
     )
     handling_days = models.PositiveSmallIntegerField(
-        default=2, help_text="Business days between purchase and dispatch."
+        default=2, help_text="Business days between purchase and dispatch (1–2)."
+    )
+    # The shop's business-day clock (fulfillment.clock.shop_calendar reads these).
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="An IANA time zone.")
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO country code: whose public holidays are off."
+    )
+    # Viral mode: how many orders a day the shop can ship (null: no limit), how many business
+    # days of backlog past the normal date buyers are offered, and what a product becomes past it.
+    daily_capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Orders the shop can ship a day; empty for no limit."
+    )
+    backlog_limit_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Business days of backlog past the normal ships-by date."
+    )
+    past_limit = models.CharField(
+        max_length=8,
+        choices=PastLimit.choices,
+        default=PastLimit.WAITLIST,
+        help_text="What a product becomes once the backlog limit is reached.",
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ShopMember", related_name="shops"
@@ -35,8 +61,16 @@ class Shop(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=Q(shipping_fee__gte=0), name="shop_fee_not_negative"),
             models.CheckConstraint(
-                condition=Q(handling_days__gte=1) & Q(handling_days__lte=30),
-                name="shop_handling_days_range",
+                condition=Q(handling_days__gte=1) & Q(handling_days__lte=2),
+                name="shop_handling_days_1_to_2",
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_capacity__isnull=True) | Q(daily_capacity__gte=1),
+                name="shop_daily_capacity_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(backlog_limit_days__lte=MAX_BACKLOG_DAYS),
+                name="shop_backlog_limit_range",
             ),
         ]
 
@@ -90,6 +124,26 @@ class Brand(models.Model):
         return self.name
 
 
+class HandlingKind(models.TextChoices):
+    IN_STOCK = "in_stock", "In stock"
+    MADE_TO_ORDER = "made_to_order", "Made to order"
+    BACKORDER = "backorder", "Backorder"
+    PREORDER = "preorder", "Pre-order"
+
+
+# Business days of handling each kind allows (a pre-order has a date instead).
+HANDLING_RANGES = {
+    HandlingKind.IN_STOCK: (1, 3),
+    HandlingKind.MADE_TO_ORDER: (3, 14),
+    HandlingKind.BACKORDER: (3, 15),
+}
+
+
+class WhenSoldOut(models.TextChoices):
+    SOLD_OUT = "sold_out", "Show sold out"
+    WAITLIST = "waitlist", "Take a waitlist"
+
+
 class Product(TimeStamped):
     class Kind(models.TextChoices):
         NATIVE = "native", "Sold in Clipcart"
@@ -112,8 +166,23 @@ class Product(TimeStamped):
     brand = models.ForeignKey(
         Brand, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
     )
+    handling_kind = models.CharField(
+        max_length=14, choices=HandlingKind.choices, default=HandlingKind.IN_STOCK
+    )
     handling_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Overrides the shop's handling time for this product."
+        null=True,
+        blank=True,
+        help_text="Business days to dispatch: in stock 1–3 (empty: the shop's), made to order "
+        "3–14, backorder 3–15; none for a pre-order.",
+    )
+    ships_on = models.DateField(
+        null=True, blank=True, help_text="A pre-order's dispatch date (the restock date)."
+    )
+    preorder_units = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units opened for pre-order (they are its stock)."
+    )
+    when_sold_out = models.CharField(
+        max_length=8, choices=WhenSoldOut.choices, default=WhenSoldOut.WAITLIST
     )
 
     class Meta:
@@ -125,9 +194,27 @@ class Product(TimeStamped):
                 name="external_product_has_url",
             ),
             models.CheckConstraint(
-                condition=Q(handling_days__isnull=True)
-                | (Q(handling_days__gte=1) & Q(handling_days__lte=60)),
-                name="product_handling_days_range",
+                condition=(
+                    Q(handling_kind="in_stock", ships_on__isnull=True)
+                    & (
+                        Q(handling_days__isnull=True)
+                        | Q(handling_days__gte=1, handling_days__lte=3)
+                    )
+                )
+                | Q(
+                    handling_kind="made_to_order",
+                    ships_on__isnull=True,
+                    handling_days__gte=3,
+                    handling_days__lte=14,
+                )
+                | Q(
+                    handling_kind="backorder",
+                    ships_on__isnull=True,
+                    handling_days__gte=3,
+                    handling_days__lte=15,
+                )
+                | Q(handling_kind="preorder", ships_on__isnull=False, handling_days__isnull=True),
+                name="product_handling_by_kind",
             ),
         ]
 
@@ -136,7 +223,12 @@ class Product(TimeStamped):
 
     @property
     def effective_handling_days(self) -> int:
+        """Business days to dispatch (a pre-order: the shop's default, counted from its date)."""
         return self.handling_days or self.shop.handling_days
+
+    @property
+    def is_preorder(self) -> bool:
+        return self.handling_kind == HandlingKind.PREORDER
 
 
 class Variant(TimeStamped):

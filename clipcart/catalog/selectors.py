@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Min, Prefetch, QuerySet
 
@@ -17,7 +18,6 @@ from clipcart.core.pagination import (
     encode_cursor,
     paginate_by_pk,
 )
-from clipcart.fulfillment import clock
 from clipcart.inventory import selectors as inventory_selectors
 
 from . import search
@@ -89,6 +89,7 @@ def product_list(
 class ProductDetail:
     product: Product
     ships_by: date | None
+    promise: Any = None  # fulfillment.selectors.Promise: what the page says before payment
 
 
 def product_detail(*, product_id: int, include_unlisted: bool = False) -> ProductDetail:
@@ -98,12 +99,11 @@ def product_detail(*, product_id: int, include_unlisted: bool = False) -> Produc
     if product is None:
         raise NotFound("No such product.", code="product_not_found")
     _attach_stock([product])
-    ships_by = (
-        clock.ships_by(handling_days=product.effective_handling_days)
-        if product.kind == Product.Kind.NATIVE
-        else None
-    )
-    return ProductDetail(product=product, ships_by=ships_by)
+    from clipcart.fulfillment import selectors as fulfillment_selectors
+
+    available = product.stock_total  # type: ignore[attr-defined]
+    promise = fulfillment_selectors.promise(product, available=available)
+    return ProductDetail(product=product, ships_by=promise.ships_by, promise=promise)
 
 
 def variants_for_cart(variant_ids: list[int]) -> dict[int, Variant]:

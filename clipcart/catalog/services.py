@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,7 +22,17 @@ from clipcart.core.money import parse_currency, parse_price
 from clipcart.core.text import clean_text
 from clipcart.inventory import services as inventory_services
 
-from .models import ExternalClick, Product, ProductImage, Shop, ShopMember, Variant
+from .models import (
+    HANDLING_RANGES,
+    ExternalClick,
+    HandlingKind,
+    Product,
+    ProductImage,
+    Shop,
+    ShopMember,
+    Variant,
+    WhenSoldOut,
+)
 
 MAX_VARIANTS = 50
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -42,10 +52,86 @@ class VariantInput:
 _text = clean_text
 
 
-def _handling_days(value: object, *, field: str = "handling_days", maximum: int = 30) -> int:
+def _handling_days(value: object, *, field: str = "handling_days", maximum: int = 2) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        raise InvalidInput(f"Handling time must be 1 to {maximum} business days.", field=field)
+        raise InvalidInput(
+            f"Handling time must be 1 to {maximum} business days.",
+            code="handling_days_out_of_range",
+            field=field,
+        )
     return value
+
+
+@dataclass(frozen=True)
+class Handling:
+    """A product's validated handling: its kind, business days, and a pre-order's date."""
+
+    kind: str
+    days: int | None
+    ships_on: date | None
+
+
+def _kind_for_days(days: int) -> str:
+    """The kind a bare `handling_days` (the API's older field) stands for."""
+    for kind in (HandlingKind.IN_STOCK, HandlingKind.MADE_TO_ORDER, HandlingKind.BACKORDER):
+        low, high = HANDLING_RANGES[kind]
+        if low <= days <= high:
+            return kind
+    return HandlingKind.BACKORDER  # out of every range: refused below with backorder's range
+
+
+def check_handling(
+    *, shop: Shop, kind: object = None, days: object = None, ships_on: object = None
+) -> Handling:
+    """Validates a product's handling by kind: in stock 1–3 business days (empty: the shop's),
+    made to order 3–14, backorder 3–15, pre-order a date (not in the past, at most
+    CLIPCART_PREORDER_MAX_DAYS out). A kind-less `days` picks the kind whose range holds it."""
+    from clipcart.fulfillment import services as fulfillment_services
+
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
+        raise InvalidInput(
+            "Handling time is a whole number of business days.",
+            code="handling_days_out_of_range",
+            field="handling_days",
+        )
+    if kind in (None, ""):
+        kind = _kind_for_days(days) if days is not None else HandlingKind.IN_STOCK
+        if ships_on not in (None, ""):
+            kind = HandlingKind.PREORDER
+    if kind not in HandlingKind.values:
+        raise InvalidInput(
+            "Handling kind is in_stock, made_to_order, backorder or preorder.",
+            code="invalid_handling_kind",
+            field="handling_kind",
+        )
+    if kind == HandlingKind.PREORDER:
+        if ships_on in (None, ""):
+            raise InvalidInput(
+                "A pre-order needs its ship date.", code="preorder_date_required", field="ships_on"
+            )
+        day = fulfillment_services.check_preorder_date(ships_on, shop=shop)
+        return Handling(kind=kind, days=None, ships_on=day)
+    low, high = HANDLING_RANGES[HandlingKind(kind)]
+    if days is None and kind == HandlingKind.IN_STOCK:
+        return Handling(kind=kind, days=None, ships_on=None)
+    label = HandlingKind(kind).label.lower()
+    if days is None or not low <= days <= high:  # type: ignore[operator]
+        raise InvalidInput(
+            f"Handling time {label} is {low} to {high} business days.",
+            code="handling_days_out_of_range",
+            field="handling_days",
+        )
+    return Handling(kind=kind, days=days, ships_on=None)  # type: ignore[arg-type]
+
+
+def check_when_sold_out(value: object) -> str:
+    if value not in WhenSoldOut.values:
+        raise InvalidInput(
+            "When sold out, a product shows sold out or takes a waitlist.",
+            code="invalid_when_sold_out",
+            field="when_sold_out",
+        )
+    return str(value)
 
 
 # --- Shops --------------------------------------------------------------------------------------
@@ -149,6 +235,9 @@ def create_product(
     handling_days: object = None,
     variants: list[dict] | None = None,
     kind: str = Product.Kind.NATIVE,
+    handling_kind: object = None,
+    ships_on: object = None,
+    when_sold_out: object = WhenSoldOut.WAITLIST,
     external_url: str = "",
     category_id: int | None = None,
     brand_id: int | None = None,
@@ -158,8 +247,8 @@ def create_product(
     description = _text(description, field="description", max_length=5000, required=False)
     currency = parse_currency(currency)
     parse_price(price)
-    if handling_days is not None:
-        handling_days = _handling_days(handling_days, maximum=60)
+    handling = check_handling(shop=shop, kind=handling_kind, days=handling_days, ships_on=ships_on)
+    when_sold_out = check_when_sold_out(when_sold_out)
     if kind not in Product.Kind.values:
         raise InvalidInput("Kind must be native or external.", field="kind")
     if kind == Product.Kind.EXTERNAL and not external_url.startswith(("https://", "http://")):
@@ -176,7 +265,10 @@ def create_product(
                 description=description,
                 kind=kind,
                 external_url=external_url if kind == Product.Kind.EXTERNAL else "",
-                handling_days=handling_days,
+                handling_kind=handling.kind,
+                handling_days=handling.days,
+                ships_on=handling.ships_on,
+                when_sold_out=when_sold_out,
                 category_id=category_id,
                 brand_id=brand_id,
             )
@@ -205,7 +297,12 @@ def update_product(
     description: str | None = None,
     status: str | None = None,
     handling_days: object = "",
+    handling_kind: object = "",
+    ships_on: object = "",
+    when_sold_out: object = "",
 ) -> Product:
+    """Edits a product; `""` leaves a field as it is. Handling fields are validated together
+    (by kind); `handling_days=None` returns an in-stock product to the shop's handling time."""
     if title is not None:
         product.title = _text(title, field="title", max_length=200)
     if description is not None:
@@ -216,12 +313,35 @@ def update_product(
         if status not in Product.Status.values:
             raise InvalidInput("Unknown status.", field="status")
         product.status = status
-    if handling_days != "":
-        product.handling_days = (
-            None if handling_days is None else _handling_days(handling_days, maximum=60)
+    if (handling_days, handling_kind, ships_on) != ("", "", ""):
+        kind = product.handling_kind if handling_kind == "" else handling_kind
+        handling = check_handling(
+            shop=product.shop,
+            kind=kind,
+            days=_kept(handling_days, product.handling_days, kind, product.handling_kind),
+            ships_on=_kept(ships_on, product.ships_on, kind, product.handling_kind),
         )
-    product.save()
+        product.handling_kind = handling.kind
+        product.handling_days = handling.days
+        product.ships_on = handling.ships_on
+        if handling.kind != HandlingKind.PREORDER:
+            product.preorder_units = None
+    if when_sold_out != "":
+        product.when_sold_out = check_when_sold_out(when_sold_out)
+    with transaction.atomic():
+        product.save()
+        from clipcart.fulfillment import services as fulfillment_services
+
+        fulfillment_services.after_stock_change(product_id=product.pk)
     return product
+
+
+def _kept(value: object, current: object, kind: object, current_kind: str) -> object:
+    """A handling field not sent keeps its value, unless the kind changed (a new kind starts
+    from its own fields)."""
+    if value != "":
+        return value
+    return current if kind == current_kind else None
 
 
 def shop_variant(*, shop: Shop, variant_id: int) -> Variant:
@@ -252,6 +372,10 @@ def update_variant(
             variant.price = new_price
         if stock is not None:
             inventory_services.set_stock(variant_id=variant.pk, quantity=stock)  # type: ignore[arg-type]
+            from clipcart.fulfillment import services as fulfillment_services
+
+            # Stock back: the waitlist hears it, in joining order, once this commits.
+            fulfillment_services.after_stock_change(product_id=variant.product_id)
     return variant
 
 

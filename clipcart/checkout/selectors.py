@@ -28,7 +28,7 @@ from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog.models import Product, Shop, Variant
 from clipcart.core.money import CENT, quantize_money
 from clipcart.core.pagination import Page, paginate_by_pk
-from clipcart.fulfillment import clock
+from clipcart.fulfillment import selectors as fulfillment_selectors
 from clipcart.inventory import selectors as inventory_selectors
 
 from .models import Cart, CartDiscount, CartLine, DiscountCode
@@ -82,10 +82,31 @@ class QuotedDiscount:
 
 @dataclass
 class ShopQuote:
+    """One shop's part of a cart. `ships_by` is the honest date shown before payment (capacity
+    included, see fulfillment.selectors); None when the shop cannot take the order now."""
+
     shop: Shop
     lines: list[QuotedLine] = field(default_factory=list)
     ships_by: date | None = None
     applied_code: QuotedDiscount | None = None
+    promise: fulfillment_selectors.Promise | None = None
+
+    @property
+    def delivers_by(self) -> date | None:
+        return self.promise.delivers_by if self.promise else None
+
+    @property
+    def earliest_ships_by(self) -> date | None:
+        """The date before capacity: where checkout starts looking for a free ship day."""
+        return self.promise.normal_ships_by if self.promise else None
+
+    @property
+    def is_preorder(self) -> bool:
+        return bool(self.promise and self.promise.is_preorder)
+
+    @property
+    def pushed_by_capacity(self) -> bool:
+        return bool(self.promise and self.promise.pushed_by_capacity)
 
     @property
     def subtotal(self) -> Decimal:
@@ -199,15 +220,29 @@ def quote_cart(cart: Cart | None, *, default_currency: str = "USD") -> Quote:
                 problem=_problem(variant, line.quantity, available),
             )
         )
-        days = variant.product.effective_handling_days
-        ships_by = clock.ships_by(handling_days=days)
-        group.ships_by = max(group.ships_by or ships_by, ships_by)
+    for group in groups.values():
+        _promise(group)
     currency = next(iter(variants.values())).currency if variants else default_currency
     quote = Quote(
         cart=cart, shops=sorted(groups.values(), key=lambda g: g.shop.name), currency=currency
     )
     _apply_discounts(quote, _cart_codes(cart))
     return quote
+
+
+WAITLIST_PROBLEM = "waitlist only: the shop is booked up"
+
+
+def _promise(group: ShopQuote) -> None:
+    """The group's honest ships-by date: its products' latest normal date, then the shop's
+    capacity. A shop booked past its backlog limit takes no order (its lines say why)."""
+    products = [q.variant.product for q in group.lines]
+    promise = fulfillment_selectors.group_promise(group.shop, products)
+    group.promise = promise
+    group.ships_by = promise.ships_by
+    if not promise.buyable:
+        for line in group.lines:
+            line.problem = line.problem or WAITLIST_PROBLEM
 
 
 def _cart_codes(cart: Cart) -> list[DiscountCode]:

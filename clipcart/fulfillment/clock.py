@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from django.utils import timezone
@@ -26,7 +26,7 @@ def _public_holidays(country: str, year: int) -> frozenset[date]:
 
 
 def is_known_country(country: str) -> bool:
-    return country.upper() in holidays.list_supported_countries()
+    return len(country) == 2 and country.upper() in holidays.list_supported_countries()
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,38 @@ def ships_by(
     return calendar.add_business_days(calendar.local_date(at), handling_days)
 
 
+# Vacations that ended longer ago than this cannot move any promise or deadline still open.
+VACATION_LOOKBACK_DAYS = 180
+
+
+def is_known_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def calendar_of(shop) -> ShopCalendar:
+    """The calendar of a loaded shop: one query, for its vacations."""
+    from .models import ShopVacation
+
+    since = timezone.now().date() - timedelta(days=VACATION_LOOKBACK_DAYS)
+    vacations = ShopVacation.objects.filter(shop_id=shop.pk, end__gte=since).values_list(
+        "start", "end"
+    )
+    time_zone = shop.time_zone if is_known_time_zone(shop.time_zone) else "UTC"
+    return ShopCalendar(
+        time_zone=time_zone, country=shop.country.upper(), vacations=tuple(sorted(vacations))
+    )
+
+
 def shop_calendar(*, shop_id: int) -> ShopCalendar:
-    """The calendar of one shop (its time zone, country and vacations)."""
-    # Filled from the shop's settings by fulfillment.selectors once shops carry them.
-    return default_calendar()
+    """The calendar of one shop (its time zone, country and vacations); two queries. An unknown
+    shop gets the default calendar."""
+    from clipcart.catalog.models import Shop
+
+    shop = Shop.objects.filter(pk=shop_id).only("pk", "time_zone", "country").first()
+    if shop is None:
+        return default_calendar()
+    return calendar_of(shop)

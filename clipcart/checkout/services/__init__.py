@@ -4,7 +4,10 @@ The order of a checkout, and why:
 1. quote the cart on the server (client prices are never read);
 2. reserve every unit (a short transaction that commits: no lock survives it);
 3. authorize the payment (a network call: no lock is held);
-4. confirm in one transaction: allocate the reserved units and create one order per shop;
+4. confirm in one transaction: allocate the reserved units, book each shop's ship day (its
+   daily capacity, fulfillment.services.book_ship_day) and create one order per shop with the
+   ships-by date the buyer was shown — a day that filled up meanwhile fails this step with 409
+   `ships_by_changed`, and the void below means nothing is charged;
 5. capture the payment and mark the orders paid.
 A failure after 2 releases the units; a failure after 3 also voids the authorization.
 
@@ -21,8 +24,8 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -38,6 +41,9 @@ from clipcart.core.errors import (
     RateLimited,
 )
 from clipcart.core.money import format_money
+from clipcart.fulfillment import clock
+from clipcart.fulfillment import selectors as fulfillment_selectors
+from clipcart.fulfillment import services as fulfillment_services
 from clipcart.inventory import selectors as inventory_selectors
 from clipcart.inventory import services as inventory_services
 from clipcart.orders import services as order_services
@@ -45,7 +51,7 @@ from clipcart.orders.models import Order
 from clipcart.payments import services as payment_services
 
 from ..models import Cart, CartLine, IdempotencyKey
-from ..selectors import Quote, quote_cart
+from ..selectors import WAITLIST_PROBLEM, Quote, quote_cart
 from . import discounts
 from .discounts import apply_discount_code as apply_discount_code
 from .discounts import create_discount_code as create_discount_code
@@ -118,6 +124,17 @@ def _buyable_variant(variant_id: object):
     return variant
 
 
+def _check_shop_takes_orders(variant) -> None:
+    """A shop booked past its backlog limit (waitlist mode) takes no more items into carts."""
+    promise = fulfillment_selectors.promise(variant.product, available=1)
+    if promise.state == fulfillment_selectors.State.WAITLIST:
+        raise Conflict(
+            f"{variant.shop.name} is booked up; join the waitlist for this product instead.",
+            code="waitlist_only",
+            field="variant_id",
+        )
+
+
 def add_item(*, cart: Cart, variant_id: object, quantity: object, ref: str | None = None) -> Cart:
     """Adds units of a variant (merging with a line of the same variant)."""
     quantity = check_quantity(quantity)
@@ -138,6 +155,7 @@ def add_item(*, cart: Cart, variant_id: object, quantity: object, ref: str | Non
         check_quantity(new_quantity)
         if inventory_selectors.available_quantity(variant.pk) < new_quantity:
             raise OutOfStock("Not enough stock for that quantity.", field="quantity")
+        _check_shop_takes_orders(variant)
         if line is None:
             CartLine.objects.create(cart=cart, variant=variant, quantity=quantity, ref=ref)
         else:
@@ -242,14 +260,16 @@ def check_address(address: object) -> dict:
     return clean
 
 
-def _plans(quote: Quote) -> list[order_services.OrderPlan]:
+def _plans(quote: Quote, booked: dict[int, tuple[date, date]]) -> list[order_services.OrderPlan]:
+    """One plan per shop; `booked` is each shop's (ships_by, delivers_by) taken at confirm."""
     return [
         order_services.OrderPlan(
             shop_id=group.shop.pk,
             currency=quote.currency,
             subtotal=group.subtotal,
             shipping_fee=group.shipping_fee,
-            ships_by=group.ships_by,  # type: ignore[arg-type]
+            ships_by=booked[group.shop.pk][0],
+            delivers_by=booked[group.shop.pk][1],
             lines=[
                 order_services.LinePlan(
                     variant_id=q.variant.pk,
@@ -269,9 +289,65 @@ def _plans(quote: Quote) -> list[order_services.OrderPlan]:
     ]
 
 
+def _book_ship_days(quote: Quote, shown: dict[int, date]) -> dict[int, tuple[date, date]]:
+    """Takes each shop's ship day, in shop-id order (the global lock order), no later than the
+    date the buyer was shown. Precondition: inside the confirm transaction."""
+    booked = {}
+    for group in sorted(quote.shops, key=lambda g: g.shop.pk):
+        ships_by = fulfillment_services.book_ship_day(
+            shop=group.shop,
+            earliest=group.earliest_ships_by,  # type: ignore[arg-type]
+            shown=shown.get(group.shop.pk, group.ships_by),  # type: ignore[arg-type]
+        )
+        calendar = clock.calendar_of(group.shop)
+        booked[group.shop.pk] = (
+            ships_by,
+            fulfillment_selectors.delivers_by(ships_by, calendar=calendar),
+        )
+    return booked
+
+
+def check_shown_ships_by(raw: object, quote: Quote) -> dict[int, date]:
+    """The ships-by dates the buyer was shown, per shop ({shop_id: "YYYY-MM-DD"}); a date the
+    current quote cannot keep is refused now with 409 `ships_by_changed`. Without them, the
+    dates of the quote made for this request are the ones promised."""
+    shown = {g.shop.pk: g.ships_by for g in quote.shops if g.ships_by is not None}
+    if raw in (None, "", {}):
+        return shown
+    if not isinstance(raw, dict):
+        raise InvalidInput("ships_by maps shop ids to dates.", field="ships_by")
+    for key, value in raw.items():
+        try:
+            shop_id, day = int(key), date.fromisoformat(str(value))
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                "ships_by maps shop ids to YYYY-MM-DD dates.", field="ships_by"
+            ) from None
+        current = shown.get(shop_id)
+        if current is None:
+            continue  # nothing from that shop in the cart any more
+        if current > day:
+            raise Conflict(
+                "A ship date changed since you looked (the shop is busy): it is now "
+                f"{current:%a, %b %d}. Check it and check out again.",
+                code="ships_by_changed",
+                field="ships_by",
+            )
+        shown[shop_id] = day
+    return shown
+
+
 def _check_quote(quote: Quote) -> None:
     if not quote.lines:
         raise InvalidInput("Your cart is empty.", code="cart_empty", field="cart")
+    waiting = [q for q in quote.problems if q.problem == WAITLIST_PROBLEM]
+    if waiting:
+        raise Conflict(
+            f"{waiting[0].variant.shop.name} is booked up and takes waitlist sign-ups only for "
+            f"{waiting[0].variant.product.title}; remove it from your cart.",
+            code="waitlist_only",
+            field="cart",
+        )
     unavailable = [q for q in quote.problems if q.problem == "no longer available"]
     if unavailable:
         raise Conflict(
@@ -314,6 +390,7 @@ def _result_body(payment_status: str, orders: list[Order]) -> dict:
                 "total": format_money(o.total),
                 "currency": o.currency,
                 "ships_by": o.ships_by.isoformat(),
+                "delivers_by": o.delivers_by.isoformat() if o.delivers_by else None,
             }
             for o in orders
         ],
@@ -327,9 +404,12 @@ class PreparedCheckout:
     quote: Quote
     address: dict
     payment: dict
+    shown_ships_by: dict[int, date] = field(default_factory=dict)
 
 
-def prepare_checkout(*, cart: Cart, shipping_address: object, payment: object) -> PreparedCheckout:
+def prepare_checkout(
+    *, cart: Cart, shipping_address: object, payment: object, shown_ships_by: object = None
+) -> PreparedCheckout:
     """Validates the request and prices the cart; reads only, so a rejected request (bad input,
     an empty cart, a sold-out item) costs no write, which keeps a flash sale's many sold-out
     answers cheap."""
@@ -338,7 +418,8 @@ def prepare_checkout(*, cart: Cart, shipping_address: object, payment: object) -
         raise InvalidInput("A payment token is required.", field="payment.token")
     quote = quote_cart(cart)
     _check_quote(quote)
-    return PreparedCheckout(quote=quote, address=address, payment=payment)
+    shown = check_shown_ships_by(shown_ships_by, quote)
+    return PreparedCheckout(quote=quote, address=address, payment=payment, shown_ships_by=shown)
 
 
 def place_order(*, buyer, prepared: PreparedCheckout) -> CheckoutResult:
@@ -369,9 +450,10 @@ def place_order(*, buyer, prepared: PreparedCheckout) -> CheckoutResult:
                 raise Conflict(
                     "Your reservation expired; please check out again.", code="reservation_expired"
                 )
+            booked = _book_ship_days(quote, prepared.shown_ships_by)
             orders = order_services.create_orders(
                 buyer=buyer,
-                plans=_plans(quote),
+                plans=_plans(quote, booked),
                 checkout_ref=hold,
                 payment_id=charge.pk,
                 shipping_address=address,
@@ -379,6 +461,7 @@ def place_order(*, buyer, prepared: PreparedCheckout) -> CheckoutResult:
             discounts.record_redemptions(quote=quote, orders=orders, buyer=buyer)
             bought = [q.line.pk for q in quote.lines]
             CartLine.objects.filter(pk__in=bought).delete()
+            fulfillment_services.after_orders_placed(shop_ids=[o.shop_id for o in orders])
     except Exception:
         payment_services.void_payment(payment=charge)
         inventory_services.release(hold=hold)
@@ -436,11 +519,17 @@ def checkout(
     payment: object,
     idempotency_key: str | None,
     request_body: object,
+    shown_ships_by: object = None,
 ) -> CheckoutResult:
     """A checkout with the Idempotency-Key semantics of API.md: the same key and body answer
     with the first answer (errors included), the same key with another body is a 409."""
     if not idempotency_key:
-        prepared = prepare_checkout(cart=cart, shipping_address=shipping_address, payment=payment)
+        prepared = prepare_checkout(
+            cart=cart,
+            shipping_address=shipping_address,
+            payment=payment,
+            shown_ships_by=shown_ships_by,
+        )
         return place_order(buyer=buyer, prepared=prepared)
     if not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):
         raise InvalidInput(
@@ -454,7 +543,12 @@ def checkout(
         return _replay(previous, fingerprint)
     # As at Stripe, a request refused before it runs (invalid, empty cart, sold out) saves no
     # answer: nothing happened, so the same key may be retried.
-    prepared = prepare_checkout(cart=cart, shipping_address=shipping_address, payment=payment)
+    prepared = prepare_checkout(
+        cart=cart,
+        shipping_address=shipping_address,
+        payment=payment,
+        shown_ships_by=shown_ships_by,
+    )
     record, claimed = _claim(user=buyer, key=idempotency_key, fingerprint=fingerprint)
     if not claimed:  # a simultaneous copy of this request got there first
         return _replay(record, fingerprint)
