@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import LineRefund, Order, OrderEvent, OrderLine
+from .models import (
+    CarrierEvent,
+    LineRefund,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+    TrackingClaim,
+)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -50,6 +59,77 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [OrderLineInline, OrderEventInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shipments and carrier events change only through orders.shipments (the ship form, the
+    carriers' webhook, the buyer, the auto-delivery task), so the admin shows them read-only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ShipmentLineInline(admin.TabularInline):
+    model = ShipmentLine
+    extra = 0
+    fields = ("line", "quantity")
+    readonly_fields = ("line", "quantity")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "order",
+        "carrier_name",
+        "tracking_number",
+        "status",
+        "shipped_at",
+        "delivered_at",
+        "delivery_source",
+    )
+    list_filter = ("carrier", "status", "delivery_source")
+    search_fields = ("tracking_number", "order__id", "carrier_name")
+    date_hierarchy = "shipped_at"
+    list_select_related = ("order",)
+    raw_id_fields = ("order", "actor")
+    inlines = [ShipmentLineInline]
+
+
+@admin.register(CarrierEvent)
+class CarrierEventAdmin(ReadOnlyAdmin):
+    """The webhook's log: every signed event received, once, and what it did."""
+
+    list_display = (
+        "received_at",
+        "carrier",
+        "event_id",
+        "tracking_number",
+        "status",
+        "occurred_at",
+        "outcome",
+        "shipments",
+    )
+    list_filter = ("carrier", "status", "outcome")
+    search_fields = ("event_id", "tracking_number")
+    date_hierarchy = "received_at"
+
+
+@admin.register(TrackingClaim)
+class TrackingClaimAdmin(ReadOnlyAdmin):
+    list_display = ("tracking_number", "shop", "created_at")
+    search_fields = ("tracking_number", "shop__name")
+    list_select_related = ("shop",)
 
 
 @admin.register(OrderEvent)

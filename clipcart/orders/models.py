@@ -9,6 +9,8 @@ from clipcart.core.models import TimeStamped
 from clipcart.core.money import MoneyField
 from clipcart.payments.models import Payment
 
+from . import carriers
+
 HALF_A_CENT = Decimal("0.005")
 
 
@@ -89,6 +91,15 @@ class Order(TimeStamped):
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.status})"
 
+    @property
+    def partly_shipped(self) -> bool:
+        """Some units are on their way and some still wait: the order stays paid."""
+        return self.status == OrderStatus.PAID and self.shipped_at is not None
+
+    @property
+    def late(self) -> bool:
+        return self.late_at is not None
+
 
 class OrderLine(models.Model):
     """What was bought, frozen at purchase: later price or title edits never change an order."""
@@ -129,6 +140,15 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity}× {self.title} ({self.variant_name})"
+
+    @property
+    def shipped_quantity(self) -> int:
+        """Units of this line in shipments (prefetch `shipment_lines` when listing)."""
+        return sum(part.quantity for part in self.shipment_lines.all())
+
+    @property
+    def unshipped_quantity(self) -> int:
+        return self.quantity - self.shipped_quantity
 
     @property
     def net_total(self) -> Decimal:
@@ -178,3 +198,153 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+# --- Shipments ------------------------------------------------------------------------------------
+
+
+class DeliverySource(models.TextChoices):
+    CARRIER = "carrier", "Carrier"
+    BUYER = "buyer", "Buyer"
+    AUTO = "auto", "Automatic"
+
+
+class TrackingStatus(models.TextChoices):
+    SHIPPED = "shipped", "Shipped"
+    IN_TRANSIT = "in_transit", "In transit"
+    EXCEPTION = "exception", "Delivery problem"
+    DELIVERED = "delivered", "Delivered"
+
+
+class Shipment(TimeStamped):
+    """One parcel of an order: some units of some of its lines, with a carrier and a number.
+    Written only by orders.shipments, under the order's row lock."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.CharField(max_length=20, choices=carriers.choices())
+    carrier_name = models.CharField(
+        max_length=40, help_text="The known carrier's name, or what the seller typed for others."
+    )
+    tracking_number = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=20, choices=TrackingStatus.choices, default=TrackingStatus.SHIPPED
+    )
+    status_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the carrier's latest applied event happened."
+    )
+    shipped_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_source = models.CharField(
+        max_length=10, choices=DeliverySource.choices, blank=True, help_text="Who said it arrived."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["carrier", "tracking_number"], name="shipment_tracking"),
+            models.Index(
+                fields=["shipped_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="shipment_undelivered",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "carrier", "tracking_number"],
+                name="shipment_number_once_per_order",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(delivered_at__isnull=True)
+                    & Q(delivery_source="")
+                    & ~Q(status=TrackingStatus.DELIVERED)
+                )
+                | (
+                    Q(delivered_at__isnull=False)
+                    & ~Q(delivery_source="")
+                    & Q(status=TrackingStatus.DELIVERED)
+                ),
+                name="shipment_delivery_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_at__isnull=True) | Q(delivered_at__gte=F("shipped_at")),
+                name="shipment_delivered_after_shipped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_name} {self.tracking_number} (order {self.order_id})"
+
+    @property
+    def tracking_url(self) -> str:
+        carrier = carriers.CARRIERS.get(self.carrier)
+        return carrier.url_for(self.tracking_number) if carrier else ""
+
+
+class ShipmentLine(models.Model):
+    """How many units of one order line went in a shipment. The units of a line across its
+    shipments never pass what was bought (checked under the order's row lock)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "line"], name="shipment_line_once"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="shipment_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity}× line {self.line_id} in shipment {self.shipment_id}"
+
+
+class TrackingClaim(models.Model):
+    """The shop that first shipped with a tracking number. The unique number makes two shops
+    racing to use one number a conflict for the second, which a check-then-insert could not."""
+
+    tracking_number = models.CharField(max_length=40, unique=True)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} → shop {self.shop_id}"
+
+
+class CarrierEvent(models.Model):
+    """Every signed carrier event received, once per (carrier, event id), with what it did."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        UNKNOWN_TRACKING = "unknown_tracking_number", "Unknown tracking number"
+        STALE = "stale", "Older than what is known"
+        ALREADY_DELIVERED = "already_delivered", "Already delivered"
+
+    carrier = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=100)
+    tracking_number = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=TrackingStatus.choices)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    shipments = models.PositiveIntegerField(default=0, help_text="Shipments it changed.")
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "event_id"], name="carrier_event_once"),
+        ]
+        indexes = [models.Index(fields=["carrier", "tracking_number"], name="carrier_event_number")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.event_id}: {self.status} ({self.outcome})"

@@ -8,20 +8,28 @@ from django.db.models.functions import Coalesce
 from clipcart.core.errors import InvalidInput, NotFound
 from clipcart.core.pagination import Page, paginate_by_pk
 
-from .models import Order, OrderEvent, OrderLine, OrderStatus
+from .models import Order, OrderEvent, OrderLine, OrderStatus, Shipment, ShipmentLine
 
 
 def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.select_related("shop", "buyer").prefetch_related(
         Prefetch(
             "lines",
-            queryset=OrderLine.objects.order_by("id").annotate(
+            queryset=OrderLine.objects.order_by("id")
+            .annotate(
                 refunded=Coalesce(
                     Sum("refunds__amount"), Value(Decimal("0.00"), output_field=DecimalField())
                 )
-            ),
+            )
+            .prefetch_related("shipment_lines"),
         ),
         Prefetch("events", queryset=OrderEvent.objects.order_by("id")),
+        Prefetch(
+            "shipments",
+            queryset=Shipment.objects.order_by("id").prefetch_related(
+                Prefetch("lines", queryset=ShipmentLine.objects.order_by("id"))
+            ),
+        ),
     )
 
 

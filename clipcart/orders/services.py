@@ -3,6 +3,9 @@
 pending_payment → paid → shipped → delivered → completed
       ↓            ↓        ↓          ↓           ↓
   cancelled   cancelled  refunded   refunded    refunded
+
+Shipping and delivery (partial shipments, the carriers' webhook, auto-delivery) live in
+orders.shipments; `ship_order` and `confirm_delivery` here are its entry points.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.utils import timezone
 
 from clipcart.core.errors import Conflict, InvalidInput, NotFound
 
-from . import locks
+from . import carriers, locks
 from .models import LineRefund, Order, OrderEvent, OrderLine, OrderStatus
 
 S = OrderStatus
@@ -167,7 +170,14 @@ def mark_paid(*, orders: list[Order]) -> None:
         order.status = S.PAID
 
 
-def check_shipment(*, carrier: str, tracking_number: str) -> tuple[str, str]:
+def check_shipment(*, carrier: str, tracking_number: str, strict: bool = False) -> tuple[str, str]:
+    """A carrier and tracking number someone typed, cleaned: (carrier, number). The number
+    loses its spaces. With `strict`, a known carrier's number must have its format (see
+    orders.carriers) and comes back upper-cased, with the carrier's own name; without, any
+    4–40 letters, digits or dashes pass (sample and return parcels)."""
+    if strict:
+        tracking = carriers.check_tracking(carrier=carrier, tracking_number=tracking_number)
+        return tracking.name, tracking.number
     carrier = (carrier or "").strip()
     tracking_number = (tracking_number or "").strip().replace(" ", "")
     if not 2 <= len(carrier) <= 40:
@@ -179,20 +189,34 @@ def check_shipment(*, carrier: str, tracking_number: str) -> tuple[str, str]:
     return carrier, tracking_number
 
 
-def ship_order(*, shop_id: int, order_id: int, carrier: str, tracking_number: str, actor) -> Order:
-    """Marks a paid order of `shop_id` shipped. An order of another shop is not found."""
-    carrier, tracking_number = check_shipment(carrier=carrier, tracking_number=tracking_number)
-    if not Order.objects.filter(pk=order_id, shop_id=shop_id).exists():
-        raise NotFound("No such order in this shop.", code="order_not_found")
-    return transition(
+def ship_order(
+    *,
+    shop_id: int,
+    order_id: int,
+    carrier: str,
+    tracking_number: str,
+    actor,
+    carrier_name: str = "",
+    lines: list | None = None,
+) -> Order:
+    """Ships some (`lines`) or all units left of a paid order of `shop_id`; see
+    orders.shipments.ship_order. An order of another shop is not found."""
+    from . import shipments
+
+    return shipments.ship_order(
+        shop_id=shop_id,
         order_id=order_id,
-        to=S.SHIPPED,
-        actor=actor,
-        note=f"Shipped with {carrier}",
         carrier=carrier,
         tracking_number=tracking_number,
-        shipped_at=timezone.now(),
+        carrier_name=carrier_name,
+        lines=lines,
+        actor=actor,
     )
+
+
+def can_cancel(order: Order) -> bool:
+    """Whether an order may still be cancelled: not once any of it has shipped."""
+    return can_transition(order.status, S.CANCELLED) and order.shipped_at is None
 
 
 def cancel_order(*, order_id: int, actor, reason: str) -> Order:
@@ -204,6 +228,14 @@ def cancel_order(*, order_id: int, actor, reason: str) -> Order:
     from clipcart.payments import services as payment_services
 
     with transaction.atomic():
+        locked = locks.lock_order(order_id=order_id)
+        if locked is not None and locked.shipped_at is not None and locked.status == S.PAID:
+            raise Conflict(
+                "Part of this order has shipped, so it can no longer be cancelled; the shop "
+                "can refund the items that did not ship.",
+                code="partly_shipped",
+                field="status",
+            )
         order = transition(order_id=order_id, to=S.CANCELLED, actor=actor, note=reason)
         affiliate_services.cancel_commissions(order_id=order.pk)
         for line in order.lines.all():
@@ -222,12 +254,11 @@ def cancel_order(*, order_id: int, actor, reason: str) -> Order:
 
 
 def confirm_delivery(*, order_id: int, buyer) -> Order:
-    """The buyer says a shipped order arrived. Another buyer's order is not found."""
-    if not Order.objects.filter(pk=order_id, buyer=buyer).exists():
-        raise NotFound("No such order.", code="order_not_found")
-    return transition(
-        order_id=order_id, to=S.DELIVERED, actor=buyer, note="Buyer confirmed delivery"
-    )
+    """The buyer says a shipped order arrived: all its parcels count as delivered by the buyer.
+    Another buyer's order is not found; see orders.shipments.confirm_delivery."""
+    from . import shipments
+
+    return shipments.confirm_delivery(order_id=order_id, buyer=buyer)
 
 
 # --- Refunds of lines ---------------------------------------------------------------------------

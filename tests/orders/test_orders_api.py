@@ -63,19 +63,29 @@ def test_shipping_an_order_records_carrier_tracking_and_the_event(seller_api, sh
     assert body["events"][-1]["to_status"] == "shipped"
 
 
-def test_an_order_ships_once(seller_api, shop, placed):
+def test_repeating_a_ship_request_is_one_shipment(seller_api, shop, placed):
     path = f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship"
-    seller_api.post(path, {"carrier": "UPS", "tracking_number": "1Z999AA1"})
-    again = seller_api.post(path, {"carrier": "UPS", "tracking_number": "1Z999AA1"})
-    assert again.status_code == 409
-    assert again.json()["error"]["code"] == "invalid_transition"
+    body = {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
+    first = seller_api.post(path, body)
+    again = seller_api.post(path, body)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert len(again.json()["shipments"]) == 1
     assert OrderEvent.objects.filter(order_id=placed[shop.pk], to_status="shipped").count() == 1
+
+
+def test_a_shipped_order_cannot_ship_again_with_another_number(seller_api, shop, placed):
+    path = f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship"
+    seller_api.post(path, {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"})
+    again = seller_api.post(path, {"carrier": "FedEx", "tracking_number": "123456789012"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "already_shipped"
+    assert Order.objects.get(pk=placed[shop.pk]).carrier == "UPS"
 
 
 @pytest.mark.parametrize(
     ("carrier", "tracking", "field"),
     [
-        ("", "1Z999AA1", "carrier"),
+        ("", "1Z999AA10123456784", "carrier"),
         ("UPS", "", "tracking_number"),
         ("UPS", "no spaces allowed!", "tracking_number"),
         ("UPS", "x" * 41, "tracking_number"),
@@ -96,11 +106,11 @@ def test_a_seller_cannot_ship_another_shops_order(
 ):
     through_own = other_seller_api.post(
         f"/shops/{other_shop.pk}/orders/{placed[shop.pk]}/ship",
-        {"carrier": "UPS", "tracking_number": "1Z999AA1"},
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
     )
     through_theirs = other_seller_api.post(
         f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship",
-        {"carrier": "UPS", "tracking_number": "1Z999AA1"},
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
     )
     assert (through_own.status_code, through_theirs.status_code) == (404, 403)
     assert Order.objects.get(pk=placed[shop.pk]).status == "paid"
@@ -127,7 +137,7 @@ def test_a_cancelled_order_is_refunded_once_even_when_cancelled_again(shopper_ap
 def test_a_shipped_order_cannot_be_cancelled(shopper_api, seller_api, shop, placed):
     seller_api.post(
         f"/shops/{shop.pk}/orders/{placed[shop.pk]}/ship",
-        {"carrier": "UPS", "tracking_number": "1Z999AA1"},
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
     )
     assert shopper_api.post(f"/orders/{placed[shop.pk]}/cancel", {}).status_code == 409
 
@@ -138,7 +148,7 @@ def test_the_state_machine_walks_the_happy_path_and_logs_every_step(shop, placed
         shop_id=shop.pk,
         order_id=order_id,
         carrier="DHL",
-        tracking_number="JD0123456789",
+        tracking_number="1234567890",
         actor=seller,
     )
     services.transition(order_id=order_id, to="delivered", note="Carrier confirmed")

@@ -77,7 +77,7 @@ def test_the_buyer_confirms_delivery_of_a_shipped_order(shopper_api, seller, str
         shop_id=order.shop_id,
         order_id=order.pk,
         carrier="UPS",
-        tracking_number="1Z99",
+        tracking_number="1Z999AA10123456784",
         actor=seller,
     )
     assert ApiClient(stranger).post(f"/orders/{order.pk}/confirm-delivery").status_code == 404
@@ -118,7 +118,7 @@ def test_the_buyer_marks_an_order_received_from_its_page(client, shopper, seller
         shop_id=order.shop_id,
         order_id=order.pk,
         carrier="UPS",
-        tracking_number="1Z99",
+        tracking_number="1Z999AA10123456784",
         actor=seller,
     )
     client.force_login(shopper)
