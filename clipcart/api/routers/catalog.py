@@ -1,5 +1,6 @@
-from ninja import File, Form, Router, Status
+from ninja import Field, File, Form, Router, Status
 from ninja.files import UploadedFile
+from pydantic import StrictStr
 
 from clipcart.api import presenters
 from clipcart.api.auth import bearer
@@ -19,6 +20,18 @@ from clipcart.catalog import selectors, services
 from clipcart.inventory import selectors as inventory_selectors
 
 router = Router(tags=["shops and catalog"])
+
+
+class ProductWithHandlingIn(ProductIn):
+    """ProductIn with the handling kind fields, in the same style as `handling_days`."""
+
+    handling_kind: StrictStr | None = Field(
+        None, description="in_stock (1–3 days), made_to_order (3–14), backorder (3–15), preorder"
+    )
+    ships_on: StrictStr | None = Field(None, description="A pre-order's ship date, YYYY-MM-DD.")
+    when_sold_out: StrictStr = Field("waitlist", description="sold_out or waitlist")
+
+
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -31,7 +44,7 @@ def create_shop(request, payload: ShopIn):
 
 
 @router.post("/shops/{shop_id}/products", response={201: ProductCreatedOut, **ERRORS}, auth=bearer)
-def create_product(request, shop_id: int, payload: ProductIn):
+def create_product(request, shop_id: int, payload: ProductWithHandlingIn):
     shop = services.require_shop_staff(user=request.auth, shop_id=shop_id)
     product = services.create_product(
         shop=shop,
@@ -44,6 +57,9 @@ def create_product(request, shop_id: int, payload: ProductIn):
         variants=[v.dict() for v in payload.variants] if payload.variants else None,
         kind=payload.kind,
         external_url=payload.external_url,
+        handling_kind=payload.handling_kind,
+        ships_on=payload.ships_on,
+        when_sold_out=payload.when_sold_out,
     )
     detail = selectors.product_detail(product_id=product.pk, include_unlisted=True)
     return Status(

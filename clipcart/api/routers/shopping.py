@@ -1,3 +1,5 @@
+import json
+
 from ninja import Header, Router, Status
 
 from clipcart.api import presenters
@@ -48,6 +50,16 @@ def remove_from_cart(request, line_id: int):
     return _cart_body(cart)
 
 
+def _shown_ships_by(request) -> object:
+    """The optional `ships_by` of the body ({shop_id: "YYYY-MM-DD"}): the dates the buyer was
+    shown, which checkout keeps or refuses with 409 ships_by_changed."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+    return body.get("ships_by") if isinstance(body, dict) else None
+
+
 @router.post("/checkout", response={201: CheckoutOut, **ERRORS})
 def checkout(
     request,
@@ -55,12 +67,14 @@ def checkout(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     cart = services.get_or_create_cart(user=request.auth)
+    shown = _shown_ships_by(request)
     result = services.checkout(
         buyer=request.auth,
         cart=cart,
         shipping_address=payload.shipping_address.dict(),
         payment=payload.payment.dict(),
         idempotency_key=idempotency_key,
-        request_body=payload.dict(),
+        request_body={**payload.dict(), "ships_by": shown},
+        shown_ships_by=shown,
     )
     return Status(result.status, result.body)
