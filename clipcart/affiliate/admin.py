@@ -1,10 +1,9 @@
 """Operators see plans, terms, touches and commissions; money rows are read-only here (they
-change only through affiliate.services), and payable commissions are paid by an action."""
+change only through affiliate.services), and creators' payable balances are paid out through
+the ledger's payouts by an action."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
 
-from . import services
 from .models import (
     Commission,
     CommissionAdjustment,
@@ -112,13 +111,28 @@ class CommissionAdmin(ReadOnlyAdmin):
     inlines = [AdjustmentInline]
     actions = ["pay_out"]
 
-    @admin.action(description="Pay out the selected payable commissions")
+    @admin.action(description="Pay out the selected creators' payable balances now (ledger)")
     def pay_out(self, request, queryset):
-        reference = f"admin payout by {request.user} on {timezone.now():%Y-%m-%d}"
-        paid = services.pay_out(
-            commission_ids=list(queryset.values_list("pk", flat=True)), reference=reference
+        """Runs the ledger's payout for each selected commission's creator: their whole payable
+        balance goes out in one transfer, with an idempotency key, if it meets the minimum."""
+        from clipcart.ledger import services as ledger_services
+        from clipcart.ledger.models import Account
+
+        ledger_services.post_missing()
+        creators = set(queryset.values_list("creator_id", "currency"))
+        sent = 0
+        for creator_id, currency in creators:
+            account = Account.objects.filter(
+                kind=Account.Kind.CREATOR_PAYABLE, user_id=creator_id, currency=currency
+            ).first()
+            payout = account and ledger_services.initiate_payout(account_id=account.pk)
+            if payout:
+                sent += ledger_services.deliver(payout_id=payout.pk).status == "paid"
+        messages.success(
+            request,
+            f"{sent} payout(s) sent. Balances under the minimum, or with a payout still "
+            "pending, wait for the next run.",
         )
-        messages.success(request, f"{paid} commission(s) marked paid.")
 
 
 @admin.register(CommissionAdjustment)

@@ -6,6 +6,7 @@ nothing is edited in place except the running `clawed_back` those rows add up to
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from .. import locks, selectors, terms
 from ..models import Commission, CommissionAdjustment, Touch
 
 C = Commission.Status
+logger = logging.getLogger(__name__)
 
 
 def attribution_windows() -> tuple[timedelta, timedelta]:
@@ -190,14 +192,34 @@ def release_payable(*, now=None) -> int:
         order__delivered_at__lte=closed,
     )
     reported = Q(conversion__occurred_at__lte=closed)
-    return Commission.objects.filter(delivered | reported, status=C.PENDING).update(
+    due = list(
+        Commission.objects.filter(delivered | reported, status=C.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    released = Commission.objects.filter(pk__in=due, status=C.PENDING).update(
         status=C.PAYABLE, payable_at=now, updated_at=now
     )
+    _move_to_payable_in_ledger(due)
+    return released
+
+
+def _move_to_payable_in_ledger(commission_ids: list[int]) -> None:
+    """The ledger moves each released commission's money from the creator's pending to payable.
+    A failure here is logged, not raised: the ledger's catch-up (`ledger.settle`) posts any
+    payable commission still without its move."""
+    from clipcart.ledger import services as ledger_services
+
+    for pk in commission_ids:
+        try:
+            ledger_services.post_commission_payable(commission_id=pk)
+        except Exception:
+            logger.exception("Could not move commission %s to payable in the ledger", pk)
 
 
 def pay_out(*, commission_ids: list[int], reference: str) -> int:
-    """Marks payable commissions paid (an operator's payout run until the ledger's payouts
-    take over). Returns how many were paid; others are left as they are."""
+    """Marks payable commissions paid. Called by the ledger when the payout that carried them
+    was sent (`reference` names it); returns how many were paid, others are left as they are."""
     now = timezone.now()
     with transaction.atomic():
         return Commission.objects.filter(pk__in=commission_ids, status=C.PAYABLE).update(
