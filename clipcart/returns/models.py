@@ -170,7 +170,7 @@ class ReturnPhoto(models.Model):
     """What the buyer shows of the problem. Validated as an image before it is stored."""
 
     ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    image = models.ImageField(upload_to=photo_path)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -27,6 +27,8 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 class CheckedPhoto:
     data: bytes
     extension: str
+    width: int
+    height: int
 
 
 def check_photos(uploads: Sequence, *, required: bool) -> list[CheckedPhoto]:
@@ -49,15 +51,16 @@ def check_photo(upload) -> CheckedPhoto:
     data = upload.read()
     if len(data) > MAX_PHOTO_BYTES:  # the declared size is the client's word; the bytes are not
         raise InvalidInput("Each photo can be at most 10 MB.", field="photos")
-    image_format = _image_format(data)
-    return CheckedPhoto(data=data, extension=EXTENSIONS[image_format])
+    image_format, width, height = _read_header(data)
+    return CheckedPhoto(data=data, extension=EXTENSIONS[image_format], width=width, height=height)
 
 
-def _image_format(data: bytes) -> str:
+def _read_header(data: bytes) -> tuple[str, int, int]:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format or ""
-            pixels = image.width * image.height
+            width, height = image.size
+            pixels = width * height
             if image_format in EXTENSIONS and pixels <= MAX_PHOTO_PIXELS:
                 image.verify()  # a truncated or corrupt file fails here
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
@@ -66,7 +69,7 @@ def _image_format(data: bytes) -> str:
         raise InvalidInput("Photos must be JPEG, PNG or WebP.", field="photos")
     if pixels > MAX_PHOTO_PIXELS:
         raise InvalidInput("That photo has too many pixels.", field="photos")
-    return image_format
+    return image_format, width, height
 
 
 def store_photos(ret: Return, photos: Sequence[CheckedPhoto]) -> list[ReturnPhoto]:
@@ -74,7 +77,7 @@ def store_photos(ret: Return, photos: Sequence[CheckedPhoto]) -> list[ReturnPhot
     file does not pile up copies) and records them."""
     stored = []
     for photo in photos:
-        record = ReturnPhoto(ret=ret)
+        record = ReturnPhoto(ret=ret, width=photo.width, height=photo.height)
         name = f"{hashlib.sha256(photo.data).hexdigest()[:20]}.{photo.extension}"
         record.image.save(name, ContentFile(photo.data), save=False)
         record.save()
