@@ -373,3 +373,49 @@ class ShipForm(ServiceForm):
         max_length=40,
         widget=forms.TextInput(attrs={"placeholder": "1Z999AA1012"}),
     )
+
+
+# --- Fulfillment (seller center) ------------------------------------------------------------------
+
+
+class FulfillmentSettingsForm(ServiceForm):
+    """The shop's calendar, handling time and viral-mode capacity; the rules are the service's."""
+
+    time_zone = forms.CharField(
+        max_length=64, help_text="An IANA name such as Europe/Berlin or America/New_York."
+    )
+    country = forms.CharField(
+        max_length=2,
+        required=False,
+        help_text="Two-letter code; its public holidays are not ship days.",
+    )
+    handling_days = forms.TypedChoiceField(
+        label="Handling time",
+        choices=[(1, "1 business day"), (2, "2 business days")],
+        coerce=int,
+    )
+    daily_capacity = forms.IntegerField(
+        label="Orders you can ship a day",
+        required=False,
+        help_text="Leave empty for no limit. Orders past it get the next day with room.",
+    )
+    backlog_limit_days = forms.IntegerField(
+        label="Backlog limit (business days)",
+        min_value=0,
+        help_text="How many business days past the usual date buyers may be offered.",
+    )
+    past_limit = forms.ChoiceField(
+        label="Past the limit, products become",
+        choices=[("waitlist", "A waitlist (not buyable)"), ("preorder", "A pre-order")],
+    )
+
+
+class VacationForm(ServiceForm):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(max_length=200, required=False)
+
+
+class PreorderForm(ServiceForm):
+    ships_on = forms.DateField(label="Restock date", widget=forms.DateInput(attrs={"type": "date"}))
+    units = forms.IntegerField(label="Units for pre-order", min_value=1)

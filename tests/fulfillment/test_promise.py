@@ -221,9 +221,7 @@ def test_the_capacity_check_constraint_refuses_an_overbooked_day(shop):
         ShipDay.objects.create(shop=shop, day=date(2026, 3, 4), booked=3, capacity=2)
 
 
-def test_capacity_lowered_below_bookings_pushes_new_orders_without_breaking_old_ones(
-    shop, product
-):
+def test_capacity_lowered_below_bookings_pushes_new_orders_without_breaking_old_ones(shop, product):
     _set(shop, daily_capacity=3, backlog_limit_days=5)
     variant_id = product.variants.get().pk
     for _ in range(2):
