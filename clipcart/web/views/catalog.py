@@ -13,6 +13,7 @@ from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog import services as catalog_services
 from clipcart.catalog.search import MAX_QUERY_LENGTH
 from clipcart.checkout import services as checkout_services
+from clipcart.fulfillment import selectors as fulfillment_selectors
 from clipcart.core.pagination import Page
 from clipcart.web.forms import AddToCartForm
 
@@ -61,8 +62,22 @@ def search(request: HttpRequest) -> HttpResponse:
     return _grid(request, "web/catalog/search.html", page, {"query": query})
 
 
+def _promise_context(request: HttpRequest, product) -> dict:
+    """What the buy box says about dispatch: a pre-order label, a date pushed by a busy shop,
+    or a waitlist to join instead of buying (fulfillment.selectors.promise)."""
+    if product.kind != "native":
+        return {}
+    promise = fulfillment_selectors.promise(product, available=product.stock_total)
+    return {
+        "promise": promise,
+        "on_waitlist": not promise.buyable
+        and fulfillment_selectors.on_waitlist(user=request.user, product_id=product.pk),
+    }
+
+
 def _product_page(request: HttpRequest, product_id: int, form: AddToCartForm) -> HttpResponse:
     context = {**buy_box(product_id, form), "ref": form["ref"].value() or ""}
+    context.update(_promise_context(request, context["product"]))
     return render(request, "web/catalog/product.html", context, status=form.status)
 
 
