@@ -334,7 +334,7 @@ def confirm_delivery(*, order_id: int, buyer) -> Order:
             actor=buyer,
         )
     transaction.on_commit(
-        lambda: _notify_delivered(order_id, source=DeliverySource.BUYER), robust=True
+        lambda: _notify_delivered(order_id, source=DeliverySource.BUYER, whole=True), robust=True
     )
     return Order.objects.get(pk=order_id)
 
@@ -394,11 +394,12 @@ def auto_confirm_deliveries(*, now: datetime | None = None) -> int:
             if order is None or order.status not in (S.PAID, S.SHIPPED):
                 continue
             pending = order.shipments.filter(pk__in=shipment_ids, delivered_at__isnull=True)
-            count, _ = _deliver(order, list(pending), at=now, source=DeliverySource.AUTO)
+            count, whole = _deliver(order, list(pending), at=now, source=DeliverySource.AUTO)
         if count:
             delivered += count
             transaction.on_commit(
-                partial(_notify_delivered, order_id, source=DeliverySource.AUTO), robust=True
+                partial(_notify_delivered, order_id, source=DeliverySource.AUTO, whole=whole),
+                robust=True,
             )
     return delivered
 
@@ -553,22 +554,25 @@ def receive_carrier_event(
             return Received(event=first, replayed=True)
         event.outcome, event.shipments, delivered = _apply(slug, report)
         event.save(update_fields=["outcome", "shipments"])
-    for order_id in delivered:
+    for order_id, whole in delivered:
         transaction.on_commit(
-            partial(_notify_delivered, order_id, source=DeliverySource.CARRIER), robust=True
+            partial(_notify_delivered, order_id, source=DeliverySource.CARRIER, whole=whole),
+            robust=True,
         )
     return Received(event=event, replayed=False)
 
 
-def _apply(slug: str, report: CarrierReport) -> tuple[str, int, list[int]]:
-    """(outcome, shipments changed, orders with a delivered parcel) of one carrier event. The
+def _apply(slug: str, report: CarrierReport) -> tuple[str, int, list[tuple[int, bool]]]:
+    """(outcome, shipments changed, [(order with a parcel delivered, whether the whole order
+    was)]) of one carrier event. The
     orders its number is on are locked one at a time, in primary key order."""
     Outcome = CarrierEvent.Outcome
     matching = Shipment.objects.filter(carrier=slug, tracking_number=report.tracking_number)
     order_ids = sorted(set(matching.values_list("order_id", flat=True)))
     if not order_ids:
         return Outcome.UNKNOWN_TRACKING, 0, []
-    changed, delivered, pending = 0, [], 0
+    changed, pending = 0, 0
+    delivered: list[tuple[int, bool]] = []
     for order_id in order_ids:
         order = locks.lock_order(order_id=order_id)
         if order is None:
@@ -576,10 +580,10 @@ def _apply(slug: str, report: CarrierReport) -> tuple[str, int, list[int]]:
         parcels = list(matching.filter(order=order, delivered_at__isnull=True))
         pending += len(parcels)
         if report.status == TrackingStatus.DELIVERED:
-            count, _ = _deliver(
+            count, whole = _deliver(
                 order, parcels, at=report.occurred_at, source=DeliverySource.CARRIER
             )
-            delivered += [order_id] if count else []
+            delivered += [(order_id, whole)] if count else []
         else:
             count = _track(parcels, status=report.status, at=report.occurred_at)
         changed += count
@@ -625,13 +629,12 @@ def _notify_shipped(shipment_id: int) -> None:
     )
 
 
-def _notify_delivered(order_id: int, *, source: str) -> None:
+def _notify_delivered(order_id: int, *, source: str, whole: bool) -> None:
     """Tells the buyer (unless they said so themselves) and the shop's staff that a parcel or
-    the whole order arrived."""
+    (`whole`) the whole order arrived."""
     from clipcart.accounts import services as account_services
 
     order = Order.objects.select_related("buyer", "shop").get(pk=order_id)
-    whole = order.status == S.DELIVERED
     how = {
         DeliverySource.CARRIER: "the carrier reports",
         DeliverySource.BUYER: "the buyer confirmed",
