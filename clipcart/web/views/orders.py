@@ -29,7 +29,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 def _order_page(request: HttpRequest, order_id: int, form: CancelOrderForm) -> HttpResponse:
     order = order_selectors.order_of_buyer(buyer=request.user, order_id=order_id)
-    can_cancel = order_services.can_transition(order.status, OrderStatus.CANCELLED)
+    can_cancel = order_services.can_cancel(order)
     covers = catalog_selectors.cover_images({line.product_id for line in order.lines.all()})
     context = {
         "order": order,
