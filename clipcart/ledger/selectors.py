@@ -34,18 +34,16 @@ STATEMENT_PAGE = 50
 
 
 def require_shop_money(*, user, shop_id: int) -> None:
-    """Shop staff (or an operator) may read a shop's money; anyone else is told the shop does
+    """Shop staff (and operators) may read a shop's money; anyone else is told the shop does
     not exist (404), so ids cannot be probed."""
-    if getattr(user, "is_staff", False) and catalog_selectors_shop_exists(shop_id):
+    from clipcart.catalog.models import Shop
+
+    if not Shop.objects.filter(pk=shop_id).exists():
+        raise NotFound("No such shop.", code="shop_not_found")
+    if getattr(user, "is_staff", False):
         return
     if not user.is_authenticated or user.pk not in catalog_selectors.staff_ids(shop_id=shop_id):
         raise NotFound("No such shop.", code="shop_not_found")
-
-
-def catalog_selectors_shop_exists(shop_id: int) -> bool:
-    from clipcart.catalog.models import Shop
-
-    return Shop.objects.filter(pk=shop_id).exists()
 
 
 # --- Balances -------------------------------------------------------------------------------------
@@ -73,8 +71,8 @@ def _balances(accounts: QuerySet[Account], kinds: list[str], payouts: QuerySet[P
     for row in rows:
         currency = row["currency"]
         sheet = found.setdefault(currency, Balances(currency, {k: ZERO for k in kinds}))
-        sheet.figures[row["account__kind"]] = normal_sign(row["account__kind"]) * cents(
-            row["total"]
+        sheet.figures[row["account__kind"]] = cents(
+            normal_sign(row["account__kind"]) * cents(row["total"])
         )
     paid_rows = payouts.values("currency", "status").annotate(total=Sum("amount")).order_by()
     for paid in paid_rows:
@@ -155,7 +153,9 @@ def _with_running(rows: list[Entry], *, newest_first: bool) -> list[StatementLin
     lines = []
     for row in sorted(rows, key=lambda r: -r.pk):
         sign = normal_sign(row.account.kind)
-        lines.append(StatementLine(row, sign * row.amount, sign * after[row.account_id]))
+        lines.append(
+            StatementLine(row, cents(sign * row.amount), cents(sign * after[row.account_id]))
+        )
         after[row.account_id] -= row.amount
     return lines if newest_first else lines[::-1]
 

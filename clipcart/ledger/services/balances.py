@@ -15,7 +15,7 @@ ZERO = Decimal("0.00")
 def cents(amount: Decimal | None) -> Decimal:
     """A database sum, to the cent. SQLite adds decimals as binary floats (a sum that is zero
     comes back as 4.4e-16); every entry is whole cents, so rounding the sum is exact."""
-    return (amount or ZERO).quantize(Decimal("0.01"))
+    return (amount or ZERO).quantize(Decimal("0.01")) + ZERO  # + 0 turns -0.00 into 0.00
 
 
 def raw(**filters) -> Decimal:
@@ -24,7 +24,7 @@ def raw(**filters) -> Decimal:
 
 def owed(account: Account, **filters) -> Decimal:
     """The account's balance in its own sense (money owed to a seller is positive)."""
-    return normal_sign(account.kind) * raw(account=account, **filters)
+    return cents(normal_sign(account.kind) * raw(account=account, **filters))
 
 
 def order_owed(account: Account, *, order_id: int) -> Decimal:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clipcart.affiliate.models import Commission
+from clipcart.core.errors import InvalidInput
 
 from .. import locks, payouts
 from ..models import Account, LedgerTransaction, Payout, PayoutDestination
@@ -33,6 +34,7 @@ K = Account.Kind
 T = LedgerTransaction.Kind
 PAYABLE_KINDS = (K.SELLER_AVAILABLE, K.CREATOR_PAYABLE)
 MAX_ATTEMPTS = 10
+PROVIDERS = ("test", "stripe")
 
 
 def minimum() -> Decimal:
@@ -46,6 +48,8 @@ def set_payout_destination(
     *, provider: str, account_ref: str, shop_id: int | None = None, user_id: int | None = None
 ) -> PayoutDestination:
     """Where a shop's (or a creator's) payouts go. The caller has checked who may set it."""
+    if provider not in PROVIDERS:
+        raise InvalidInput("Payouts go through the test provider or Stripe.", field="provider")
     ref = payouts.get_provider(provider).check_destination(account_ref)
     owner = {"shop_id": shop_id} if shop_id is not None else {"user_id": user_id}
     destination, _ = PayoutDestination.objects.update_or_create(
