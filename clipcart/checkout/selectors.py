@@ -28,6 +28,7 @@ from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog.models import Product, Shop, Variant
 from clipcart.core.money import CENT, quantize_money
 from clipcart.core.pagination import Page, paginate_by_pk
+from clipcart.fulfillment import clock
 from clipcart.fulfillment import selectors as fulfillment_selectors
 from clipcart.inventory import selectors as inventory_selectors
 
@@ -220,6 +221,7 @@ def quote_cart(cart: Cart | None, *, default_currency: str = "USD") -> Quote:
                 problem=_problem(variant, line.quantity, available),
             )
         )
+    clock.calendars_of(group.shop for group in groups.values())  # one query for all shops
     for group in groups.values():
         _promise(group)
     currency = next(iter(variants.values())).currency if variants else default_currency

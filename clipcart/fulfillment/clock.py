@@ -112,18 +112,45 @@ def is_known_time_zone(name: str) -> bool:
     return True
 
 
+CACHE_ATTRIBUTE = "_fulfillment_calendar"
+
+
 def calendar_of(shop) -> ShopCalendar:
-    """The calendar of a loaded shop: one query, for its vacations."""
+    """The calendar of a loaded shop: one query, for its vacations, then kept on the instance
+    (a shop object lives for one request or one task)."""
+    cached = getattr(shop, CACHE_ATTRIBUTE, None)
+    if cached is None:
+        calendars_of([shop])
+        cached = getattr(shop, CACHE_ATTRIBUTE)
+    return cached
+
+
+def forget_calendar(shop) -> None:
+    """Drops a shop's kept calendar after its settings or vacations changed."""
+    if hasattr(shop, CACHE_ATTRIBUTE):
+        delattr(shop, CACHE_ATTRIBUTE)
+
+
+def calendars_of(shops) -> None:
+    """Loads the calendars of several shops with one query (a cart from many shops)."""
     from .models import ShopVacation
 
+    shops = [shop for shop in shops if getattr(shop, CACHE_ATTRIBUTE, None) is None]
+    if not shops:
+        return
     since = timezone.now().date() - timedelta(days=VACATION_LOOKBACK_DAYS)
-    vacations = ShopVacation.objects.filter(shop_id=shop.pk, end__gte=since).values_list(
-        "start", "end"
-    )
-    time_zone = shop.time_zone if is_known_time_zone(shop.time_zone) else "UTC"
-    return ShopCalendar(
-        time_zone=time_zone, country=shop.country.upper(), vacations=tuple(sorted(vacations))
-    )
+    vacations: dict[int, list[tuple[date, date]]] = {shop.pk: [] for shop in shops}
+    rows = ShopVacation.objects.filter(shop_id__in=list(vacations), end__gte=since)
+    for shop_id, start, end in rows.values_list("shop_id", "start", "end"):
+        vacations[shop_id].append((start, end))
+    for shop in shops:
+        time_zone = shop.time_zone if is_known_time_zone(shop.time_zone) else "UTC"
+        calendar = ShopCalendar(
+            time_zone=time_zone,
+            country=shop.country.upper(),
+            vacations=tuple(sorted(vacations[shop.pk])),
+        )
+        setattr(shop, CACHE_ATTRIBUTE, calendar)
 
 
 def shop_calendar(*, shop_id: int) -> ShopCalendar:

@@ -158,6 +158,7 @@ def update_settings(
         return shop
     for name, value in changes.items():
         setattr(shop, name, value)
+    clock.forget_calendar(shop)
     with transaction.atomic():
         shop.save(update_fields=[*changes, "updated_at"])
         transaction.on_commit(lambda: notify_shop_waitlists(shop_id=shop.pk), robust=True)
@@ -208,7 +209,9 @@ def add_vacation(*, shop: Shop, start: object, end: object, note: object = "") -
         raise Conflict(
             f"At most {MAX_OPEN_VACATIONS} upcoming vacations.", code="too_many_vacations"
         )
-    return ShopVacation.objects.create(shop=shop, start=start, end=end, note=note)
+    vacation = ShopVacation.objects.create(shop=shop, start=start, end=end, note=note)
+    clock.forget_calendar(shop)
+    return vacation
 
 
 def remove_vacation(*, shop: Shop, vacation_id: object) -> None:
@@ -217,6 +220,7 @@ def remove_vacation(*, shop: Shop, vacation_id: object) -> None:
         deleted, _ = ShopVacation.objects.filter(pk=vacation_id, shop=shop).delete()
     if not deleted:
         raise NotFound("No such vacation in this shop.", code="vacation_not_found")
+    clock.forget_calendar(shop)
 
 
 # --- Handling of one product --------------------------------------------------------------------

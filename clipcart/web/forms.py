@@ -248,6 +248,29 @@ class ProductForm(ServiceForm):
         required=False,
         help_text="Leave empty to use the shop's handling time.",
     )
+    handling_kind = forms.ChoiceField(
+        label="Handling",
+        choices=[
+            ("in_stock", "In stock (1–3 business days)"),
+            ("made_to_order", "Made to order (3–14)"),
+            ("backorder", "Backorder (3–15)"),
+            ("preorder", "Pre-order (ships on a date)"),
+        ],
+        initial="in_stock",
+        required=False,
+    )
+    ships_on = forms.DateField(
+        label="Pre-order ship date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only for a pre-order: not in the past, at most 60 days out.",
+    )
+    when_sold_out = forms.ChoiceField(
+        label="When sold out",
+        choices=[("waitlist", "Take a waitlist"), ("sold_out", "Show sold out")],
+        initial="waitlist",
+        required=False,
+    )
     category_id = forms.TypedChoiceField(label="Category", coerce=int, required=False)
     kind = forms.ChoiceField(
         label="Sold",
@@ -298,6 +321,29 @@ class ProductEditForm(ServiceForm):
         required=False,
         widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
     )
+    handling_kind = forms.ChoiceField(
+        label="Handling",
+        choices=[
+            ("in_stock", "In stock (1–3 business days)"),
+            ("made_to_order", "Made to order (3–14)"),
+            ("backorder", "Backorder (3–15)"),
+            ("preorder", "Pre-order (ships on a date)"),
+        ],
+        initial="in_stock",
+        required=False,
+    )
+    ships_on = forms.DateField(
+        label="Pre-order ship date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only for a pre-order: not in the past, at most 60 days out.",
+    )
+    when_sold_out = forms.ChoiceField(
+        label="When sold out",
+        choices=[("waitlist", "Take a waitlist"), ("sold_out", "Show sold out")],
+        initial="waitlist",
+        required=False,
+    )
     images = MultipleImageField(
         label="Add photos",
         required=False,
@@ -310,10 +356,14 @@ class ProductEditForm(ServiceForm):
             "description": product.description,
             "product_status": product.status,
             "handling_days": product.handling_days,
+            "handling_kind": product.handling_kind,
+            "ships_on": product.ships_on,
+            "when_sold_out": product.when_sold_out,
         }
         super().__init__(*args, **kwargs)
         if product.kind == "external":  # the other store ships it: no handling time to set
-            del self.fields["handling_days"]
+            for name in ("handling_days", "handling_kind", "ships_on", "when_sold_out"):
+                del self.fields[name]
             return
         days = f"{shop_handling_days} business day{pluralize(shop_handling_days)}"
         self.fields["handling_days"].help_text = f"Leave empty to use the shop's ({days})."

@@ -101,7 +101,7 @@ def test_new_product_without_variants_gets_one_with_the_given_stock(seller_clien
         ({"price": "-5.00"}, "price", "Price must be greater than zero."),
         ({"title": "x" * 201}, "title", "Ensure this value has at most 200 characters"),
         ({"title": ""}, "title", "This field is required."),
-        ({"handling_days": "90"}, "handling_days", "Handling time must be 1 to 60"),
+        ({"handling_days": "90"}, "handling_days", "Handling time backorder is 3 to 15"),
         ({"variants-1-stock": "2.5"}, None, "Enter a whole number."),
         ({"variants-1-price": "0"}, None, "Variants: Price must be greater than zero."),
     ],
@@ -198,7 +198,7 @@ def test_shop_settings_are_saved(seller_client, shop):
         {
             "shipping_fee": "0",
             "free_shipping_threshold": "",
-            "handling_days": "5",
+            "handling_days": "2",
             "description": "Small batch.",
         },
     )
@@ -206,7 +206,7 @@ def test_shop_settings_are_saved(seller_client, shop):
     shop.refresh_from_db()
     assert response.status_code == 302
     assert shop.shipping_fee == Decimal("0") and shop.free_shipping_threshold is None
-    assert shop.handling_days == 5 and shop.description == "Small batch."
+    assert shop.handling_days == 2 and shop.description == "Small batch."
 
 
 def test_bad_shop_settings_are_refused(seller_client, shop):

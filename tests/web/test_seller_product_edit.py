@@ -25,6 +25,8 @@ def edit_body(product, **overrides) -> dict:
         "description": product.description,
         "product_status": product.status,
         "handling_days": product.handling_days or "",
+        "handling_kind": product.handling_kind,
+        "when_sold_out": product.when_sold_out,
     }
     body.update(overrides)
     return body
@@ -81,7 +83,9 @@ def test_archiving_a_product_hides_it_from_shoppers(client, seller_client, produ
 def test_clearing_the_handling_time_falls_back_to_the_shop_default(client, seller_client, shop):
     product = make_product(shop=shop, title="Slow-poured candle", handling_days=9)
 
-    response = seller_client.post(edit_url(product), edit_body(product, handling_days=""))
+    response = seller_client.post(
+        edit_url(product), edit_body(product, handling_days="", handling_kind="in_stock")
+    )
 
     assert response.status_code == 302
     product.refresh_from_db()
@@ -99,7 +103,7 @@ def test_a_handling_time_out_of_range_is_refused_on_its_field(seller_client, pro
 
     assert response.status_code == 422
     assert response.context["form"].errors["handling_days"] == [
-        "Handling time must be 1 to 60 business days."
+        "Handling time in stock is 1 to 3 business days."
     ]
     product.refresh_from_db()
     assert product.title == "Glow serum" and product.handling_days is None

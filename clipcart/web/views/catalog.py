@@ -13,8 +13,8 @@ from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog import services as catalog_services
 from clipcart.catalog.search import MAX_QUERY_LENGTH
 from clipcart.checkout import services as checkout_services
-from clipcart.fulfillment import selectors as fulfillment_selectors
 from clipcart.core.pagination import Page
+from clipcart.fulfillment import selectors as fulfillment_selectors
 from clipcart.web.forms import AddToCartForm
 
 from .postbacks import client_key, external_click_id

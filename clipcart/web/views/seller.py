@@ -119,6 +119,9 @@ def _create_product(shop, data: dict, variants: list[dict] | None):
             currency=data["currency"],
             stock=data["stock"] if data["stock"] is not None else 0,
             handling_days=data["handling_days"],
+            handling_kind=data.get("handling_kind") or None,
+            ships_on=data.get("ships_on"),
+            when_sold_out=data.get("when_sold_out") or "waitlist",
             variants=variants,
             kind=data["kind"],
             external_url=data["external_url"],
@@ -163,6 +166,9 @@ def _update_product(shop, product_id: int, data: dict):
             description=data["description"],
             status=data["product_status"],
             handling_days=data.get("handling_days", ""),  # "" leaves it as it is
+            handling_kind=data.get("handling_kind") or "",
+            ships_on=data.get("ships_on") or ("" if "ships_on" not in data else None),
+            when_sold_out=data.get("when_sold_out") or "",
         )
         for upload in data["images"]:
             catalog_services.add_product_image(product=product, upload=upload, alt=product.title)
