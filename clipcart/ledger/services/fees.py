@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -140,6 +141,14 @@ def fee_of_order(
         return existing
     incentive = incentive_for(shop=shop, order_id=order_id)
     rows = [line_fee(line, incentive=incentive) for line in lines]
+    try:
+        with transaction.atomic():
+            return _create_order_fee(order_id, shop, currency, shipping, lines, incentive, rows)
+    except IntegrityError:  # the same order posted at the same moment: its fee stands
+        return OrderFee.objects.get(order_id=order_id)
+
+
+def _create_order_fee(order_id, shop, currency, shipping, lines, incentive, rows) -> OrderFee:
     return OrderFee.objects.create(
         order_id=order_id,
         shop=shop,
