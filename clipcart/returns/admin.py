@@ -95,3 +95,31 @@ class ReturnEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ReturnLine)
+class ReturnLineAdmin(admin.ModelAdmin):
+    list_display = ("ret", "order_line", "quantity", "is_open", "restock", "restocked_at", "refund")
+    list_filter = ("is_open", "restock")
+    search_fields = ("ret__id", "order_line__title")
+    list_select_related = ("ret", "order_line", "refund")
+    readonly_fields = [field.name for field in ReturnLine._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReturnPhoto)
+class ReturnPhotoAdmin(admin.ModelAdmin):
+    list_display = ("ret", "image", "width", "height", "created_at")
+    search_fields = ("ret__id",)
+    readonly_fields = ("ret", "image", "width", "height", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -219,3 +219,11 @@ def test_a_rejection_needs_words(seller, delivered):
     ret = ask(delivered)
     with pytest.raises(InvalidInput):
         services.reject_return(user=seller, shop_id=ret.shop_id, return_id=ret.pk, reason="  ")
+
+
+@pytest.mark.parametrize("model", ["return", "returnline", "returnphoto", "returnevent"])
+def test_the_admin_lists_and_searches_returns(admin_client, delivered, model):
+    ask(delivered)
+    url = f"/admin/returns/{model}/"
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.get(url, {"q": "glow"}).status_code == 200
