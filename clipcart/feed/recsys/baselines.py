@@ -54,7 +54,7 @@ class AlsBaseline:
     """implicit's ALS alone: the user's factor dotted with every item's."""
 
     name: str = "als"
-    factors: int = 64
+    factors: int = 32
     iterations: int = 15
     seed: int = 7
     model: Als | None = None

@@ -2,8 +2,9 @@
 
 Every model in the engine reads the same `Interactions`: built from a CSV log offline, and
 (later) from the feed's event log for the live feed. Repeated (user, item) pairs collapse to one
-interaction at the latest time, with the number of repeats kept as a count: a recommender that
-excludes seen items needs one entry per pair, and the latest time is what "recent" means.
+interaction at the first time, with the number of repeats kept as a count: a recommender of
+items the user has not interacted with predicts discoveries, so the moment that counts is when
+the user first met the item (and the last discovery is what leave-one-out holds out).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Interactions:
     item_ids: IdMap
     users: np.ndarray  # int32 user code of each row
     items: np.ndarray  # int32 item code
-    times: np.ndarray  # int64 latest time of the pair
+    times: np.ndarray  # int64 first time of the pair
     counts: np.ndarray  # float32 how often the pair occurred
     indptr: np.ndarray = field(init=False)  # rows of user u: indptr[u]:indptr[u + 1]
 
@@ -137,14 +138,14 @@ def build_interactions(log: InteractionLog) -> Interactions:
     item_ids, items = IdMap.encode(log.items)
     times = log.timestamps
     order = np.arange(len(users))
-    # Latest occurrence of each (user, item) pair: sort by pair, then time, then file order.
+    # First occurrence of each (user, item) pair: sort by pair, then time, then file order.
     by_pair = np.lexsort((order, times, items, users))
     pair_users, pair_items = users[by_pair], items[by_pair]
-    is_last = np.ones(len(by_pair), dtype=bool)
-    is_last[:-1] = (pair_users[1:] != pair_users[:-1]) | (pair_items[1:] != pair_items[:-1])
-    starts = np.flatnonzero(np.concatenate([[True], is_last[:-1]]))
+    is_first = np.ones(len(by_pair), dtype=bool)
+    is_first[1:] = (pair_users[1:] != pair_users[:-1]) | (pair_items[1:] != pair_items[:-1])
+    starts = np.flatnonzero(is_first)
     counts = np.diff(np.append(starts, len(by_pair))).astype(np.float32)
-    kept = by_pair[is_last]
+    kept = by_pair[is_first]
     # Then each user's pairs in time order; ties in time keep the file's order.
     chrono = np.lexsort((order[kept], times[kept], users[kept]))
     rows = kept[chrono]

@@ -44,7 +44,7 @@ class EngineConfig:
     leaves: int = 15
     min_leaf: int = 50
     objective: str = "binary"  # or "lambdarank": both learn from the same groups
-    als_factors: int = 64
+    als_factors: int = 32
     als_iterations: int = 15
     threads: int = 2
     seed: int = 7

@@ -13,6 +13,7 @@ index and scores only the items asked about, so it never needs the dense block.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -289,9 +290,10 @@ class Als:
     `exact_up_to` items, HNSW above that, so retrieval never loops over items in Python."""
 
     name: str = "als"
-    factors: int = 64
-    regularization: float = 0.05
-    alpha: float = 2.0
+    factors: int = 32
+    # Strong regularisation: small, dense logs (the demo's) are otherwise memorised.
+    regularization: float = 5.0
+    alpha: float = 1.0
     iterations: int = 15
     exact_up_to: int = 200_000
     seed: int = 7
@@ -302,15 +304,17 @@ class Als:
     def fit(self, data: Interactions) -> None:
         from implicit.cpu.als import AlternatingLeastSquares
 
-        model = AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            random_state=self.seed,
-        )
-        # implicit parallelises itself; BLAS threads on top of that only contend.
-        with threadpool_limits(1, "blas"):
+        # implicit parallelises itself; BLAS threads on top of that only contend. Its model
+        # warns when it sees a BLAS thread pool, which this limit has already shrunk to one.
+        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="OpenBLAS is configured")
+            model = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.seed,
+            )
             model.fit(data.matrix, show_progress=False)
         self.user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
