@@ -106,6 +106,14 @@ class ShipmentAdmin(ReadOnlyAdmin):
     inlines = [ShipmentLineInline]
 
 
+@admin.register(ShipmentLine)
+class ShipmentLineAdmin(ReadOnlyAdmin):
+    list_display = ("shipment", "line", "quantity")
+    search_fields = ("shipment__tracking_number", "shipment__order__id", "line__title")
+    list_select_related = ("shipment", "line")
+    raw_id_fields = ("shipment", "line")
+
+
 @admin.register(CarrierEvent)
 class CarrierEventAdmin(ReadOnlyAdmin):
     """The webhook's log: every signed event received, once, and what it did."""
