@@ -138,3 +138,36 @@ def test_a_preorder_is_labelled_before_payment(client, shop):
     html = client.get(reverse("web:product", args=[product.pk])).content.decode()
 
     assert "Pre-order" in html and "Friday, March 20" in html
+
+
+def test_web_checkout_refuses_a_date_later_than_the_page_showed(shopper, shop, product):
+    from clipcart.checkout import services as checkout_services
+    from clipcart.orders.models import Order
+
+    cart = checkout_services.get_or_create_cart(user=shopper)
+    checkout_services.add_item(cart=cart, variant_id=product.variants.get().pk, quantity=1)
+    client = _client(shopper)
+    page = client.get(reverse("web:checkout")).content.decode()
+    assert f'name="ships_by_{shop.pk}" value="2026-03-04"' in page
+
+    response = client.post(
+        reverse("web:checkout"),
+        {
+            "idempotency_key": "k-1",
+            f"ships_by_{shop.pk}": "2026-03-03",  # earlier than the shop can keep now
+            "name": "Sam",
+            "line1": "1 Main St",
+            "city": "Springfield",
+            "postal_code": "12345",
+            "country": "US",
+            "token": "tok_visa",
+        },
+    )
+
+    assert response.status_code == 409 and not Order.objects.filter(buyer=shopper).exists()
+
+
+def test_the_seller_dashboard_shows_the_late_dispatch_rate(seller, shop):
+    html = _client(seller).get(reverse("web:seller_dashboard", args=[shop.pk])).content.decode()
+
+    assert "Late dispatch, 30 days (0 of 0)" in html

@@ -23,14 +23,27 @@ MAX_ORDERS_SHOWN = 20
 
 def place_checkout(request: HttpRequest, form: CheckoutForm) -> checkout_services.CheckoutResult:
     address, payment = form.address(), form.payment()
+    shown = shown_ships_by(request)
     return checkout_services.checkout(
         buyer=request.user,
         cart=visitor_cart(request, create=True),
         shipping_address=address,
         payment=payment,
         idempotency_key=form.cleaned_data["idempotency_key"],
-        request_body={"shipping_address": address, "payment": payment},
+        request_body={"shipping_address": address, "payment": payment, "ships_by": shown},
+        shown_ships_by=shown,
     )
+
+
+def shown_ships_by(request: HttpRequest) -> dict[str, str]:
+    """The ships-by dates the checkout page showed, per shop (hidden `ships_by_<shop id>`):
+    checkout keeps them or refuses with ships_by_changed, never a later date unseen."""
+    prefix = "ships_by_"
+    return {
+        key.removeprefix(prefix): str(request.POST.get(key, ""))[:10]
+        for key in request.POST
+        if key.startswith(prefix) and key.removeprefix(prefix).isdigit()
+    }
 
 
 def checkout_error(result: checkout_services.CheckoutResult) -> DomainError:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from clipcart.catalog import selectors as catalog_selectors
 from clipcart.catalog import services as catalog_services
+from clipcart.fulfillment import selectors as fulfillment_selectors
 from clipcart.inventory import selectors as inventory_selectors
 from clipcart.orders import selectors as order_selectors
 from clipcart.orders import services as order_services
@@ -66,6 +67,7 @@ def dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
         "to_ship": order_selectors.orders_of_shop(
             shop_id=shop.pk, status=OrderStatus.PAID, size=ORDERS_TO_SHIP_SHOWN
         ),
+        "dispatch": fulfillment_selectors.dispatch_metrics(shop=shop),
     }
     return render(request, "web/seller/dashboard.html", context)
 
