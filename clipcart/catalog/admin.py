@@ -18,9 +18,13 @@ class ShopAdmin(admin.ModelAdmin):
         "shipping_fee",
         "free_shipping_threshold",
         "handling_days",
+        "time_zone",
+        "country",
+        "daily_capacity",
+        "past_limit",
         "created_at",
     )
-    list_filter = ("status", "currency")
+    list_filter = ("status", "currency", "past_limit", "country")
     search_fields = ("name", "slug", "memberships__user__username")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ShopMemberInline]
@@ -49,8 +53,17 @@ class ProductImageInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("title", "shop", "kind", "status", "category", "brand", "created_at")
-    list_filter = ("status", "kind", "category", "shop__status")
+    list_display = (
+        "title",
+        "shop",
+        "kind",
+        "status",
+        "handling_kind",
+        "handling_days",
+        "ships_on",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "handling_kind", "when_sold_out", "category", "shop__status")
     search_fields = ("title", "description", "shop__name", "variants__sku")
     list_select_related = ("shop", "category", "brand")
     raw_id_fields = ("shop",)
