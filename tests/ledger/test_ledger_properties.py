@@ -71,6 +71,8 @@ class World:
             return
         line = order.lines.get()
         left = line.net_total - sum(r.amount for r in LineRefund.objects.filter(line=line))
+        if left <= 0:
+            return
         amount = max((left * Decimal(share)).quantize(Decimal("0.01")), Decimal("0.01"))
         try:
             refund = services_refund(order, line, min(amount, left))
