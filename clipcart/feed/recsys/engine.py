@@ -37,11 +37,11 @@ from .sources import (
 class EngineConfig:
     per_source: int = 50  # candidates each source proposes per user
     batch_size: int = 512  # users scored at once: batch × n_items float32 blocks stay small
-    ranker_users: int = 20_000  # query groups (user, held-out item) to train the ranker on
+    ranker_users: int = 8_000  # query groups (user, held-out item) to train the ranker on
     ranker_holdouts: int = 4  # each sampled user's last n training interactions are labels
-    trees: int = 200
+    trees: int = 300
     learning_rate: float = 0.05
-    leaves: int = 15
+    leaves: int = 7
     min_leaf: int = 50
     objective: str = "binary"  # or "lambdarank": both learn from the same groups
     als_factors: int = 32
@@ -58,6 +58,7 @@ def default_sources(config: EngineConfig) -> list[CandidateSource]:
         Transitions(name="next_last", steps=1, history_len=1),
         Als(factors=config.als_factors, iterations=config.als_iterations, seed=config.seed),
         Trending(),
+        Trending(name="trending_day", window_seconds=DAY),
         Fresh(),
         Popular(),
     ]
