@@ -49,7 +49,7 @@ from clipcart.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from clipcart.payments.gateways import GatewayResponse
 from clipcart.payments.models import Payment, TestGatewayCharge, TestGatewayRequest
 
-from . import affiliate, images, social, videos
+from . import affiliate, fulfillment, images, returns, shipments, social, videos
 from .world import LOGINS, CheckoutPlan, World, build_world
 
 # Every demo account, the four logins and the 2,000 generated shoppers alike, has this password.
@@ -149,35 +149,36 @@ def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: boo
     base = base or today_at_midnight()
     writer = _Writer(world, base=base, progress=progress)
     # Videos need no rows to be drawn: they encode in the background while the rows are written.
-    with (
-        videos.rendering(world, media) as rendered,
-        transaction.atomic(),
-        timestamps_as_given(*_BACKDATED),
-    ):
-        writer.people()
-        writer.catalog()
-        image_count = writer.images()
-        writer.orders()
-        writer.carts()
-        published = videos.publish(
-            world,
-            media,
-            rendered,
-            user_ids=writer.user_ids,
-            product_ids=writer.product_ids,
-            base=base,
-            progress=progress,
-        )
-        counts = social.write(
-            life,
-            media,
-            user_ids=writer.user_ids,
-            post_ids=published.post_ids,
-            product_ids=writer.product_ids,
-            base=base,
-            progress=progress,
-        )
-        affiliate.seed(base=base)
+    with videos.rendering(world, media) as rendered, transaction.atomic():
+        with timestamps_as_given(*_BACKDATED):
+            writer.people()
+            writer.catalog()
+            image_count = writer.images()
+            writer.orders()
+            writer.carts()
+            published = videos.publish(
+                world,
+                media,
+                rendered,
+                user_ids=writer.user_ids,
+                product_ids=writer.product_ids,
+                base=base,
+                progress=progress,
+            )
+            counts = social.write(
+                life,
+                media,
+                user_ids=writer.user_ids,
+                post_ids=published.post_ids,
+                product_ids=writer.product_ids,
+                base=base,
+                progress=progress,
+            )
+            affiliate.seed(base=base)  # fills delivered_at, which parcels and returns read
+        # Seller operations go through the services, at their real times.
+        shipments.seed(base=base)
+        fulfillment.seed(base=base)
+        returns.seed(base=base)
     return SeedReport(
         people=len(world.people),
         shops=len(world.shops),
@@ -313,6 +314,8 @@ class _Writer:
                 category_id=category_ids[plan.category],
                 brand_id=None if plan.brand is None else brand_ids[plan.brand],
                 handling_days=plan.handling_days,
+                # Made by hand: the demo's longer handling times are made-to-order products.
+                handling_kind="made_to_order" if (plan.handling_days or 0) > 3 else "in_stock",
                 created_at=self.at(plan.created_ago),
                 updated_at=self.at(plan.created_ago),
             )

@@ -358,7 +358,8 @@ def _plan_shops(rng: random.Random, world: World, sizes: Sizes) -> None:
     for index in range(sizes.shops):
         niche = v.NICHES[index % len(v.NICHES)]
         name = niche.shops[index // len(v.NICHES)]
-        handling = rng.randint(1, 3)
+        # Shops promise 1–2 days; drawn from 1–3 and capped, so the demo's other draws stay.
+        handling = min(rng.randint(1, 3), 2)
         fee = rng.choice(SHIPPING_FEES)
         threshold = None if fee == "0.00" else rng.choice(FREE_SHIPPING_THRESHOLDS)
         probation = rng.random() < 0.14

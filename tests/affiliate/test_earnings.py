@@ -70,7 +70,7 @@ def deliver(commission: Commission, *, days_ago: int) -> None:
         shop_id=order.shop_id,
         order_id=order.pk,
         carrier="UPS",
-        tracking_number="1Z999",
+        tracking_number="1Z999AA10123456784",
         actor=None,
     )
     order_services.transition(

@@ -223,15 +223,15 @@ def test_bad_shop_settings_are_refused(seller_client, shop):
 def test_ship_form_marks_the_order_shipped(seller_client, shop, paid_order):
     response = seller_client.post(
         reverse("web:seller_ship", args=[shop.pk, paid_order.pk]),
-        {"carrier": "UPS", "tracking_number": "1Z999AA1012"},
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"},
         headers={"HX-Request": "true"},
     )
 
     paid_order.refresh_from_db()
     assert response.status_code == 200
-    assert "Shipped" in response.content.decode() and "1Z999AA1012" in response.content.decode()
+    assert "Shipped" in response.content.decode() and "1Z999AA10123456784" in response.content.decode()
     assert paid_order.status == "shipped"
-    assert (paid_order.carrier, paid_order.tracking_number) == ("UPS", "1Z999AA1012")
+    assert (paid_order.carrier, paid_order.tracking_number) == ("UPS", "1Z999AA10123456784")
     chips = response.content.decode().split('id="status-filter"')[1]
     assert 'hx-swap-oob="true"' in chips
     assert 'Shipped <span class="chip-count">1</span>' in chips
@@ -251,9 +251,9 @@ def test_a_bad_tracking_number_is_refused(seller_client, shop, paid_order):
 
 def test_shipping_twice_is_a_conflict(seller_client, shop, paid_order):
     url = reverse("web:seller_ship", args=[shop.pk, paid_order.pk])
-    seller_client.post(url, {"carrier": "UPS", "tracking_number": "1Z999AA1012"})
+    seller_client.post(url, {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"})
 
-    again = seller_client.post(url, {"carrier": "DHL", "tracking_number": "JD0002"})
+    again = seller_client.post(url, {"carrier": "DHL", "tracking_number": "1234567890"})
 
     assert again.status_code == 409
     paid_order.refresh_from_db()
