@@ -143,6 +143,9 @@ class Engine:
             "learning_rate": self.config.learning_rate,
             "num_leaves": self.config.leaves,
             "min_data_in_leaf": self.config.min_leaf,
+            # Positives are ~1 in 300 rows: without a floor on a leaf's hessian, leaves of
+            # confidently negative rows (hessian ≈ 0) get huge values and the trees diverge.
+            "min_sum_hessian_in_leaf": 1.0,
             "bagging_fraction": 0.8,
             "bagging_freq": 1,
             "feature_fraction": 0.8,
