@@ -205,6 +205,7 @@ class CheckoutOrderOut(Schema):
     total: str
     currency: str
     ships_by: str
+    delivers_by: str | None = None
 
 
 class CheckoutOut(Schema):
@@ -250,11 +251,6 @@ class OrderOut(Schema):
 class OrderListOut(Schema):
     items: list[OrderOut]
     next_cursor: str | None
-
-
-class ShipIn(Schema):
-    carrier: StrictStr = Field(max_length=200)
-    tracking_number: StrictStr = Field(max_length=200)
 
 
 class CancelIn(Schema):

@@ -19,6 +19,7 @@ from .models import (
     PayoutDestination,
     Reserve,
     SellerIncentive,
+    TestPayoutRequest,
     TestPayoutTransfer,
 )
 
@@ -155,3 +156,11 @@ class PayoutDestinationAdmin(admin.ModelAdmin):
 @admin.register(TestPayoutTransfer)
 class TestPayoutTransferAdmin(ReadOnlyAdmin):
     list_display = ("transfer_id", "destination", "amount", "currency", "created_at")
+
+
+@admin.register(TestPayoutRequest)
+class TestPayoutRequestAdmin(ReadOnlyAdmin):
+    """The test provider's idempotency log: one row per key, however often it was sent."""
+
+    list_display = ("idempotency_key", "created_at")
+    search_fields = ("idempotency_key",)

@@ -105,6 +105,7 @@ class LedgerTransaction(models.Model):
         RESERVE_RELEASE = "reserve_release", "Reserve released"
         HOLD = "hold", "Hold placed"
         HOLD_RELEASE = "hold_release", "Hold released"
+        CHARGEBACK = "chargeback", "Dispute lost (chargeback)"
         PAYOUT_INITIATED = "payout_initiated", "Payout sent"
         PAYOUT_PAID = "payout_paid", "Payout confirmed"
         PAYOUT_FAILED = "payout_failed", "Payout failed (reversed)"

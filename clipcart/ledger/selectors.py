@@ -232,10 +232,11 @@ class CurrencyCheck:
     captured: Decimal
     refunds: Decimal
     paid_out: Decimal
+    chargebacks: Decimal = Decimal("0.00")
 
     @property
     def expected_clearing(self) -> Decimal:
-        return self.captured - self.refunds - self.paid_out
+        return self.captured - self.refunds - self.paid_out - self.chargebacks
 
     @property
     def clearing_matches(self) -> bool:
@@ -308,6 +309,15 @@ def reconciliation() -> Reconciliation:
         .annotate(t=Sum("amount"))
         .values_list("currency", "t")
     )
+    # Lost disputes: money the buyer's bank took back (see PaymentDispute rows, status lost).
+    chargebacks = dict(
+        Entry.objects.filter(
+            account__kind=K.PLATFORM_CLEARING, transaction__kind=LedgerTransaction.Kind.CHARGEBACK
+        )
+        .values("currency")
+        .annotate(t=-Sum("amount"))
+        .values_list("currency", "t")
+    )
     currencies = sorted(set(sums) | set(captured) | set(paid))
     checks = [
         CurrencyCheck(
@@ -317,6 +327,7 @@ def reconciliation() -> Reconciliation:
             captured=cents(captured.get(c)),
             refunds=cents(refunds.get(c)),
             paid_out=cents(paid.get(c)),
+            chargebacks=cents(chargebacks.get(c)),
         )
         for c in currencies
     ]

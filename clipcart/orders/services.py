@@ -165,8 +165,14 @@ def mark_late(*, order_ids: list[int]) -> int:
 
 
 def mark_paid(*, orders: list[Order]) -> None:
+    """Marks captured orders paid; each order's money enters the ledger in the same
+    transaction (buyer payment, platform fee, commission, the seller's pending share)."""
+    from clipcart.ledger import services as ledger_services
+
     for order in orders:
-        transition(order_id=order.pk, to=S.PAID, note="Payment captured")
+        with transaction.atomic():
+            transition(order_id=order.pk, to=S.PAID, note="Payment captured")
+            ledger_services.post_order_paid(order_id=order.pk)
         order.status = S.PAID
 
 
@@ -225,6 +231,7 @@ def cancel_order(*, order_id: int, actor, reason: str) -> Order:
     commit, outside any lock, and beat retries it if the gateway is down."""
     from clipcart.affiliate import services as affiliate_services
     from clipcart.inventory import services as inventory_services
+    from clipcart.ledger import services as ledger_services
     from clipcart.payments import services as payment_services
 
     with transaction.atomic():
@@ -241,11 +248,14 @@ def cancel_order(*, order_id: int, actor, reason: str) -> Order:
         for line in order.lines.all():
             if line.variant_id:
                 inventory_services.restock(variant_id=line.variant_id, quantity=line.quantity)
+        ledger_services.post_order_cancelled(order_id=order.pk)
         refund = None
-        if order.payment_id:
+        # Lines the shop already refunded were paid back then; only the rest goes back now.
+        still_paid = order.total - order_refunded_amount(order)
+        if order.payment_id and still_paid > 0:
             refund = payment_services.request_refund(
                 payment_id=order.payment_id,
-                amount=order.total,
+                amount=still_paid,
                 reason_key=f"cancel-order-{order.pk}",
             )
     if refund is not None:
@@ -289,6 +299,11 @@ def _refundable_line(*, order: Order, line_id: int) -> OrderLine:
     return line
 
 
+def order_refunded_amount(order: Order) -> Decimal:
+    total = LineRefund.objects.filter(line__order=order).aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
 def refunded_amount(line: OrderLine) -> Decimal:
     return LineRefund.objects.filter(line=line).aggregate(total=Sum("amount"))["total"] or ZERO
 
@@ -302,6 +317,7 @@ def refund_line(
     the last dollar cannot both pass the remaining-amount check; commission is clawed back in
     proportion in the same transaction. The gateway is called after commit (payments' outbox)."""
     from clipcart.affiliate import services as affiliate_services
+    from clipcart.ledger import services as ledger_services
     from clipcart.payments import services as payment_services
 
     amount = check_refund_amount(amount)
@@ -335,6 +351,7 @@ def refund_line(
             note=f"Refunded {amount} {order.currency} for {line.title}"[:300],
         )
         affiliate_services.claw_back_commission(line_id=line.pk, refunded_total=already + amount)
+        ledger_services.post_line_refund(line_refund_id=refund.pk)
         money_back = None
         if order.payment_id:
             money_back = payment_services.request_refund(

@@ -55,7 +55,11 @@ def test_commission_is_rounded_once_half_up(sold):
 
 def test_it_is_pending_until_the_return_window_closes_after_delivery(sold, shopper, seller):
     order_services.ship_order(
-        shop_id=sold.shop_id, order_id=sold.pk, carrier="UPS", tracking_number="1Z999AA10123456784", actor=seller
+        shop_id=sold.shop_id,
+        order_id=sold.pk,
+        carrier="UPS",
+        tracking_number="1Z999AA10123456784",
+        actor=seller,
     )
     order_services.confirm_delivery(order_id=sold.pk, buyer=shopper)
     assert affiliate_services.release_payable() == 0

@@ -19,7 +19,8 @@ def test_the_demo_seed_books_settles_pays_and_reconciles(shopper, shop, product)
     deliver(delivered, days_ago=20)
     refund(paid_order(shopper, product), "5.00")
     counts = demo_ledger.seed(base=timezone.now())
-    assert counts.posted >= 3 and counts.settled == 1 and counts.payouts == 1
+    # Orders paid through checkout were booked then; the catch-up adds the listing fee.
+    assert counts.posted >= 1 and counts.settled == 1 and counts.payouts == 1
     assert Payout.objects.get().status == "paid"
     assert selectors.reconciliation().ok
     assert demo_ledger.seed(base=timezone.now()).posted == 0

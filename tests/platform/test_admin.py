@@ -16,6 +16,9 @@ CLIPCART_APPS = {
     "media",
     "feed",
     "affiliate",
+    "fulfillment",
+    "returns",
+    "ledger",
 }
 
 

@@ -229,7 +229,9 @@ def test_ship_form_marks_the_order_shipped(seller_client, shop, paid_order):
 
     paid_order.refresh_from_db()
     assert response.status_code == 200
-    assert "Shipped" in response.content.decode() and "1Z999AA10123456784" in response.content.decode()
+    assert (
+        "Shipped" in response.content.decode() and "1Z999AA10123456784" in response.content.decode()
+    )
     assert paid_order.status == "shipped"
     assert (paid_order.carrier, paid_order.tracking_number) == ("UPS", "1Z999AA10123456784")
     chips = response.content.decode().split('id="status-filter"')[1]

@@ -83,10 +83,11 @@ class CurrencyCheckOut(Schema):
     currency: str
     entries_sum: str = Field(..., description="Σ of every entry; must be 0.00.")
     clearing: str
-    expected_clearing: str = Field(..., description="captured − refunds − paid out.")
+    expected_clearing: str = Field(..., description="captured − refunds − paid out − chargebacks.")
     captured: str
     refunds: str
     paid_out: str
+    chargebacks: str
     ok: bool
 
 
@@ -235,6 +236,7 @@ def reconciliation(request):
                 "captured": format_money(c.captured),
                 "refunds": format_money(c.refunds),
                 "paid_out": format_money(c.paid_out),
+                "chargebacks": format_money(c.chargebacks),
                 "ok": c.ok,
             }
             for c in report.currencies

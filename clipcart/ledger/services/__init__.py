@@ -27,7 +27,14 @@ from .payouts import (
     set_payout_destination,
 )
 from .posting import Leg, UnbalancedTransaction, post
-from .settlement import hold_order, release_hold, release_reserves, settle_due, settle_order
+from .settlement import (
+    hold_order,
+    release_hold,
+    release_reserves,
+    settle_chargeback,
+    settle_due,
+    settle_order,
+)
 
 __all__ = [
     "CatchUp",
@@ -53,6 +60,7 @@ __all__ = [
     "set_fee_rule",
     "set_payout_destination",
     "settle",
+    "settle_chargeback",
     "settle_due",
     "settle_order",
 ]

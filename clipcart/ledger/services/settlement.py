@@ -191,6 +191,16 @@ def hold_order(*, order_id: int, reason: str, key: str, actor=None) -> Hold:
 
 def release_hold(*, key: str, note: str = "") -> Hold:
     """Gives a hold's money back to where it came from. Releasing twice changes nothing."""
+    return _close_hold(key=key, note=note, chargeback=False)
+
+
+def settle_chargeback(*, key: str, note: str = "") -> Hold:
+    """A dispute the seller lost: the held money went back to the buyer's bank, so the hold
+    closes by leaving the platform's clearing account instead of returning to the seller."""
+    return _close_hold(key=key, note=note, chargeback=True)
+
+
+def _close_hold(*, key: str, note: str, chargeback: bool) -> Hold:
     hold = Hold.objects.filter(key=key).first()
     if hold is None:
         raise NotFound("No such hold.", code="hold_not_found", field="key")
@@ -207,16 +217,22 @@ def release_hold(*, key: str, note: str = "") -> Hold:
         hold.released_at = timezone.now()
         hold.release_note = " ".join(str(note or "").split())[:300]
         hold.save(update_fields=["released_at", "release_note"])
+        to = (
+            posting.platform(K.PLATFORM_CLEARING, currency=hold.currency)
+            if chargeback
+            else accounts[hold.source]
+        )
+        what = "paid back to the buyer's bank" if chargeback else "released"
         posting.post(
-            kind=T.HOLD_RELEASE,
-            key=f"hold-release:{key}",
+            kind=T.CHARGEBACK if chargeback else T.HOLD_RELEASE,
+            key=f"{'chargeback' if chargeback else 'hold-release'}:{key}",
             legs=[
                 Leg(accounts[K.SELLER_HELD], amount, hold.order_id),
-                Leg(accounts[hold.source], -amount, hold.order_id),
+                Leg(to, -amount, hold.order_id),
             ],
             order_id=hold.order_id,
             shop_id=hold.shop_id,
-            memo=f"Hold on order #{hold.order_id} released"
+            memo=f"Hold on order #{hold.order_id} {what}"
             + (f": {hold.release_note}" if hold.release_note else ""),
         )
     return hold

@@ -350,13 +350,17 @@ def _copy_dispute(dispute: PaymentDispute, obj: dict, event: Event) -> None:
 
 
 def dispute_opened(*, dispute_pk: int) -> None:
-    """After commit, once per dispute: tell the sellers whose orders it covers.
+    """After commit, once per dispute: hold only the disputed orders' money in the ledger
+    (never the sellers' whole balances) and tell the sellers why."""
+    from clipcart.ledger import services as ledger_services
 
-    Integration point for the ledger (lead): hold only these orders' money, e.g.
-        for order_id in selectors.order_ids_of_payment(payment_id=dispute.payment_id):
-            ledger_services.hold_order(order_id=order_id, reason=..., key=dispute_hold_key(...))
-    """
     dispute = selectors.dispute(dispute_pk=dispute_pk)
+    for order_id in selectors.order_ids_of_payment(payment_id=dispute.payment_id):
+        ledger_services.hold_order(
+            order_id=order_id,
+            reason=f"Payment dispute {dispute.dispute_id} ({dispute.reason or 'no reason given'})",
+            key=selectors.dispute_hold_key(dispute_id=dispute.dispute_id, order_id=order_id),
+        )
     _tell_sellers(
         dispute,
         f"A buyer's bank opened a dispute ({dispute.reason or 'no reason given'}) over "
@@ -366,12 +370,22 @@ def dispute_opened(*, dispute_pk: int) -> None:
 
 
 def dispute_closed(*, dispute_pk: int) -> None:
-    """After commit, once per dispute: tell the sellers how it ended.
+    """After commit, once per dispute: release each order's hold and tell the sellers how it
+    ended."""
+    from clipcart.ledger import services as ledger_services
 
-    Integration point for the ledger (lead): release each order's hold,
-    `ledger_services.release_hold(key=dispute_hold_key(...))` (a lost dispute's money has
-    already left with the chargeback)."""
     dispute = selectors.dispute(dispute_pk=dispute_pk)
+    # A lost dispute's money already left with the chargeback; a won one goes back to the seller.
+    close = (
+        ledger_services.settle_chargeback
+        if dispute.status == PaymentDispute.Status.LOST
+        else ledger_services.release_hold
+    )
+    for order_id in selectors.order_ids_of_payment(payment_id=dispute.payment_id):
+        close(
+            key=selectors.dispute_hold_key(dispute_id=dispute.dispute_id, order_id=order_id),
+            note=f"Dispute closed: {dispute.get_status_display().lower()}",
+        )
     _tell_sellers(
         dispute,
         f"The dispute over order #{{order}} closed: {dispute.get_status_display().lower()}.",

@@ -31,6 +31,7 @@ from clipcart.web.forms import (
     variant_inputs,
 )
 
+from .shipments import ship_context
 from .support import shows_domain_errors
 
 ORDERS_TO_SHIP_SHOWN = 5
@@ -250,6 +251,7 @@ def _order_page(
             "covers": catalog_selectors.cover_images({line.product_id for line in lines}),
             "refund_form": refund_form or RefundForm(lines=lines),
             "can_refund": order.status in order_services.REFUNDABLE,
+            **ship_context(order=order),
         }
         status = refund_form.status if refund_form is not None else form.status
         return render(request, "web/seller/order.html", context, status=status)
@@ -263,23 +265,6 @@ def _order_page(
 @shows_domain_errors
 def order(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
     return _order_page(request, _staff_shop(request, shop_id), order_id, ShipForm())
-
-
-@login_required
-@require_POST
-@shows_domain_errors
-def ship(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
-    shop = _staff_shop(request, shop_id)
-    form = ShipForm(request.POST)
-    shipped = form.submit(
-        lambda data: order_services.ship_order(
-            shop_id=shop.pk, order_id=order_id, actor=request.user, **data
-        )
-    )
-    if shipped and not request.htmx:  # type: ignore[attr-defined]
-        messages.success(request, f"Order {order_id} is marked shipped.")
-        return redirect("web:seller_order", shop_id=shop.pk, order_id=order_id)
-    return _order_page(request, shop, order_id, form)
 
 
 @login_required
