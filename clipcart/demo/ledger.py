@@ -7,7 +7,7 @@ reconciliation has something to prove."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from clipcart.affiliate import services as affiliate_services
@@ -28,13 +28,19 @@ def seed(*, base: datetime) -> LedgerCounts:
     """Books the demo. Precondition: after the orders, returns and commissions are written;
     `base` is the demo's "now"."""
     _fees()
-    affiliate_services.release_payable(now=base)
+    # Payouts run weekly: last week's run paid what was payable then; what became payable
+    # since waits for the next run, so the demo shows money in every state.
+    last_run = base - timedelta(days=7)
+    affiliate_services.release_payable(now=last_run)
     caught_up = services.post_missing(limit=100_000)
-    settled = services.settle_due(now=base)
-    released = services.release_reserves(now=base)
+    settled = services.settle_due(now=last_run)
     payouts = services.run_payouts()
+    affiliate_services.release_payable(now=base)
+    caught_up_now = services.post_missing(limit=100_000)
+    settled += services.settle_due(now=base)
+    released = services.release_reserves(now=base)
     return LedgerCounts(
-        posted=caught_up.total,
+        posted=caught_up.total + caught_up_now.total,
         settled=settled,
         reserves_released=released,
         payouts=len(payouts),

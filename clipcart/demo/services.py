@@ -49,7 +49,7 @@ from clipcart.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from clipcart.payments.gateways import GatewayResponse
 from clipcart.payments.models import Payment, TestGatewayCharge, TestGatewayRequest
 
-from . import affiliate, fulfillment, images, returns, shipments, social, videos
+from . import affiliate, fulfillment, images, ledger, returns, shipments, social, videos
 from .world import LOGINS, CheckoutPlan, World, build_world
 
 # Every demo account, the four logins and the 2,000 generated shoppers alike, has this password.
@@ -179,6 +179,7 @@ def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: boo
         shipments.seed(base=base)
         fulfillment.seed(base=base)
         returns.seed(base=base)
+        ledger.seed(base=base)  # books all of the above, settles, and pays out
     return SeedReport(
         people=len(world.people),
         shops=len(world.shops),

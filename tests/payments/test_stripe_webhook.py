@@ -356,3 +356,57 @@ def test_an_event_type_clipcart_does_not_act_on_is_stored_and_answered_200(api, 
 def test_a_webhook_test_of_time_uses_the_frozen_clock():
     # The deliveries above are signed "now"; the clock is frozen so none can drift past 5 min.
     assert int(time.time()) == int(NOW.timestamp())
+
+
+# --- Disputes in the ledger -------------------------------------------------------------------
+
+
+def _held(order_id: int) -> Decimal:
+    from clipcart.ledger.models import Hold
+
+    hold = Hold.objects.get(order_id=order_id)
+    return Decimal("0.00") if hold.released_at else hold.amount
+
+
+def test_a_dispute_holds_only_its_orders_money_and_a_won_one_gives_it_back(
+    api, paid_order, shop, django_capture_on_commit_callbacks
+):
+    from clipcart.ledger import selectors as ledger_selectors
+    from clipcart.ledger.models import Hold
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(api, dispute_event("evt_d1", "charge.dispute.created", "needs_response"))
+    hold = Hold.objects.get()
+    assert hold.order_id == paid_order["id"] and "fraudulent" in hold.reason
+    assert _held(paid_order["id"]) > 0
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(api, dispute_event("evt_d3", "charge.dispute.closed", "won", created=T0 + 120))
+    assert _held(paid_order["id"]) == 0
+    assert ledger_selectors.reconciliation().ok
+
+
+def test_a_lost_dispute_books_a_chargeback_and_the_ledger_still_reconciles(
+    api, paid_order, django_capture_on_commit_callbacks
+):
+    from clipcart.ledger import selectors as ledger_selectors
+    from clipcart.ledger.models import LedgerTransaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(api, dispute_event("evt_d1", "charge.dispute.created", "needs_response"))
+        deliver(api, dispute_event("evt_d3", "charge.dispute.closed", "lost", created=T0 + 120))
+    chargeback = LedgerTransaction.objects.get(kind="chargeback")
+    assert chargeback.order_id == paid_order["id"]
+    report = ledger_selectors.reconciliation()
+    assert report.ok and report.currencies[0].chargebacks > 0
+
+
+def test_a_dispute_closed_before_its_opening_event_holds_nothing_and_fails_nothing(
+    api, paid_order, django_capture_on_commit_callbacks
+):
+    from clipcart.ledger.models import Hold
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = deliver(
+            api, dispute_event("evt_d3", "charge.dispute.closed", "won", created=T0 + 120)
+        )
+    assert response.status_code == 200 and not Hold.objects.exists()

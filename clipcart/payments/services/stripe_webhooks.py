@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clipcart.accounts import services as account_services
 from clipcart.catalog import selectors as catalog_selectors
-from clipcart.core.errors import DomainError
+from clipcart.core.errors import DomainError, NotFound
 from clipcart.core.money import format_money
 
 from .. import locks, selectors
@@ -382,10 +382,13 @@ def dispute_closed(*, dispute_pk: int) -> None:
         else ledger_services.release_hold
     )
     for order_id in selectors.order_ids_of_payment(payment_id=dispute.payment_id):
-        close(
-            key=selectors.dispute_hold_key(dispute_id=dispute.dispute_id, order_id=order_id),
-            note=f"Dispute closed: {dispute.get_status_display().lower()}",
-        )
+        try:
+            close(
+                key=selectors.dispute_hold_key(dispute_id=dispute.dispute_id, order_id=order_id),
+                note=f"Dispute closed: {dispute.get_status_display().lower()}",
+            )
+        except NotFound:  # closed before its opening event came: nothing was ever held
+            logger.warning("Dispute %s closed without a hold on order %s", dispute.pk, order_id)
     _tell_sellers(
         dispute,
         f"The dispute over order #{{order}} closed: {dispute.get_status_display().lower()}.",
