@@ -224,6 +224,38 @@ class MultipleImageField(forms.ImageField):
         return [super(MultipleImageField, self).clean(file, initial) for file in files]
 
 
+def handling_kind_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Handling",
+        choices=[
+            ("in_stock", "In stock (1–3 business days)"),
+            ("made_to_order", "Made to order (3–14)"),
+            ("backorder", "Backorder (3–15)"),
+            ("preorder", "Pre-order (ships on a date)"),
+        ],
+        initial="in_stock",
+        required=False,
+    )
+
+
+def ships_on_field() -> forms.DateField:
+    return forms.DateField(
+        label="Pre-order ship date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only for a pre-order: not in the past, at most 60 days out.",
+    )
+
+
+def when_sold_out_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="When sold out",
+        choices=[("waitlist", "Take a waitlist"), ("sold_out", "Show sold out")],
+        initial="waitlist",
+        required=False,
+    )
+
+
 class ProductForm(ServiceForm):
     field_aliases = {"image": "images"}  # the image service judges one file at a time
 
@@ -248,29 +280,9 @@ class ProductForm(ServiceForm):
         required=False,
         help_text="Leave empty to use the shop's handling time.",
     )
-    handling_kind = forms.ChoiceField(
-        label="Handling",
-        choices=[
-            ("in_stock", "In stock (1–3 business days)"),
-            ("made_to_order", "Made to order (3–14)"),
-            ("backorder", "Backorder (3–15)"),
-            ("preorder", "Pre-order (ships on a date)"),
-        ],
-        initial="in_stock",
-        required=False,
-    )
-    ships_on = forms.DateField(
-        label="Pre-order ship date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Only for a pre-order: not in the past, at most 60 days out.",
-    )
-    when_sold_out = forms.ChoiceField(
-        label="When sold out",
-        choices=[("waitlist", "Take a waitlist"), ("sold_out", "Show sold out")],
-        initial="waitlist",
-        required=False,
-    )
+    handling_kind = handling_kind_field()
+    ships_on = ships_on_field()
+    when_sold_out = when_sold_out_field()
     category_id = forms.TypedChoiceField(label="Category", coerce=int, required=False)
     kind = forms.ChoiceField(
         label="Sold",
@@ -321,29 +333,9 @@ class ProductEditForm(ServiceForm):
         required=False,
         widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
     )
-    handling_kind = forms.ChoiceField(
-        label="Handling",
-        choices=[
-            ("in_stock", "In stock (1–3 business days)"),
-            ("made_to_order", "Made to order (3–14)"),
-            ("backorder", "Backorder (3–15)"),
-            ("preorder", "Pre-order (ships on a date)"),
-        ],
-        initial="in_stock",
-        required=False,
-    )
-    ships_on = forms.DateField(
-        label="Pre-order ship date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Only for a pre-order: not in the past, at most 60 days out.",
-    )
-    when_sold_out = forms.ChoiceField(
-        label="When sold out",
-        choices=[("waitlist", "Take a waitlist"), ("sold_out", "Show sold out")],
-        initial="waitlist",
-        required=False,
-    )
+    handling_kind = handling_kind_field()
+    ships_on = ships_on_field()
+    when_sold_out = when_sold_out_field()
     images = MultipleImageField(
         label="Add photos",
         required=False,
