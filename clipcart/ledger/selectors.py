@@ -57,7 +57,8 @@ class Balances:
     in_flight: Decimal = ZERO
 
     def __getitem__(self, kind: str) -> Decimal:
-        return self.figures.get(kind, ZERO)
+        # A KeyError for anything else: templates try sheet["currency"] before sheet.currency.
+        return self.figures[kind]
 
 
 def _balances(accounts: QuerySet[Account], kinds: list[str], payouts: QuerySet[Payout]):

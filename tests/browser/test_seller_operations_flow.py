@@ -100,11 +100,6 @@ def ship(page, order: Order, *, carrier: str, tracking: str, carrier_name: str =
 # try `sheet["currency"]` first and ledger.selectors.Balances.__getitem__ answers 0.00 for any
 # key (no KeyError): the page shows "0.00 85.18" for $85.18 and never a paid-out amount.
 # Remove this mark with the fix (`return self.figures[kind]`); strict, so the fix flags it.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Balances.__getitem__ shadows .currency/.paid_out on the Money page",
-)
 def test_seller_operations_from_capacity_to_payout_return_and_reconciliation(
     chromium, live_server, hoodie
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
 register = template.Library()
@@ -47,6 +49,15 @@ STATUS_TONES = {
 @register.filter
 def currency_symbol(code: str) -> str:
     return SYMBOLS.get(code or "", f"{code} ")
+
+
+@register.filter
+def absolute(amount):
+    """The size of an amount; money.html writes the sign before the currency ("-$4.20")."""
+    try:
+        return abs(Decimal(amount))
+    except (ArithmeticError, TypeError, ValueError):  # not a number: shown as it is
+        return amount
 
 
 @register.filter
