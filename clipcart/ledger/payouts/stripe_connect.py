@@ -11,18 +11,11 @@ from decimal import Decimal
 import stripe
 
 from clipcart.core.errors import InvalidInput
+from clipcart.payments.minor_units import to_minor_units
 
 from .base import ProviderUnavailable, TransferResult
 
 ACCOUNT_ID = re.compile(r"^acct_[A-Za-z0-9]{6,40}$")
-# Currencies Stripe counts in whole units, not hundredths.
-ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
-
-
-def minor_units(amount: Decimal, currency: str) -> int:
-    if currency.upper() in ZERO_DECIMAL:
-        return int(amount)
-    return int((amount * 100).to_integral_value())
 
 
 class StripeConnectProvider:
@@ -54,7 +47,7 @@ class StripeConnectProvider:
         try:
             transfer = self._client().v1.transfers.create(
                 params={
-                    "amount": minor_units(amount, currency),
+                    "amount": to_minor_units(amount, currency),
                     "currency": currency.lower(),
                     "destination": destination,
                     "metadata": {"clipcart_payout": idempotency_key},
