@@ -268,6 +268,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feed.roll_up_events",
         "schedule": 60.0,
     },
+    # New videos in exploration are promoted to larger audiences (or leave it) as their
+    # observed rates come in.
+    "promote-explored-videos": {
+        "task": "feed.promote_explored_videos",
+        "schedule": 300.0,
+    },
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -379,6 +385,16 @@ CLIPCART_MAX_PHOTOS = env_positive_int("CLIPCART_MAX_PHOTOS", default=10)
 
 # --- Commerce ---------------------------------------------------------------------------------
 CLIPCART_CURRENCY = env.str("CLIPCART_CURRENCY", default="USD")
+# The region whose popular videos a viewer without one of their own sees (ISO 3166 alpha-2).
+CLIPCART_REGION = env.str("CLIPCART_REGION", default="US")
+if not (len(CLIPCART_REGION) == 2 and CLIPCART_REGION.isalpha() and CLIPCART_REGION.isupper()):
+    raise ImproperlyConfigured("CLIPCART_REGION is a two-letter country code such as US.")
+# How often beat retrains the For You ranker from the event log.
+CLIPCART_RETRAIN_SECONDS = env_positive_int("CLIPCART_RETRAIN_SECONDS", default=6 * 3600)
+CELERY_BEAT_SCHEDULE["retrain-recommender"] = {
+    "task": "feed.retrain_recommender",
+    "schedule": float(CLIPCART_RETRAIN_SECONDS),
+}
 CLIPCART_RESERVATION_MINUTES = env.int("CLIPCART_RESERVATION_MINUTES", default=15)
 CLIPCART_IDEMPOTENCY_WAIT_SECONDS = env.float("CLIPCART_IDEMPOTENCY_WAIT_SECONDS", default=15.0)
 CLIPCART_MAX_LINE_QUANTITY = 99

@@ -15,6 +15,14 @@ class User(AbstractUser):
     bio = models.CharField(max_length=300, blank=True)
     # Carried by links this person shares (?ref=...); made the first time they share.
     ref_code = models.CharField(max_length=16, null=True, blank=True, unique=True)
+    # Personalization of the feed is a choice: None until the person has answered the one-time
+    # question, and nothing behavioural shapes their feed until they say yes.
+    personalization = models.BooleanField(null=True, blank=True)
+    personalization_answered_at = models.DateTimeField(null=True, blank=True)
+    # Under-18 accounts get no ranking or ads based on profiling, whatever they choose.
+    birth_date = models.DateField(null=True, blank=True)
+    # ISO 3166 country whose popular videos a non-personalized feed shows ("" = the instance's).
+    region = models.CharField(max_length=2, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,6 +8,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import QuerySet, Sum
@@ -31,12 +32,22 @@ CANDIDATES_TTL_S = 15
 REWATCH_AFTER = timedelta(days=1)
 
 
+# Where an anonymous visitor's answer to "personalize your feed?" is kept in their session.
+SESSION_CHOICE_KEY = "feed_personalization"
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is asking: a signed-in user, an anonymous browser session, or nobody known."""
 
     user: object | None = None
     session_key: str | None = None
+    # An anonymous visitor's answer to "personalize your feed?", kept in their session.
+    session_choice: bool | None = None
+
+    @cached_property
+    def privacy(self) -> account_selectors.FeedPrivacy:
+        return account_selectors.feed_privacy(self.user, session_choice=self.session_choice)
 
     @property
     def user_id(self) -> int | None:

@@ -51,7 +51,11 @@ ERRORS = {
 
 
 def viewer_of(request) -> feed_selectors.Viewer:
-    return feed_selectors.Viewer(user=user_of(request), session_key=request.session.session_key)
+    return feed_selectors.Viewer(
+        user=user_of(request),
+        session_key=request.session.session_key,
+        session_choice=request.session.get(feed_selectors.SESSION_CHOICE_KEY),
+    )
 
 
 def share_url(request, post_id: int, *, user=None) -> str:

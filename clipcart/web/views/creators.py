@@ -20,7 +20,7 @@ from clipcart.affiliate import marketplace
 from clipcart.core.errors import InvalidInput
 from clipcart.feed import pages as feed_pages
 from clipcart.feed.pages import HashtagTrend
-from clipcart.feed.selectors import Viewer
+from clipcart.feed.selectors import SESSION_CHOICE_KEY, Viewer
 from clipcart.media.models import Post
 
 from .support import htmx_redirect, shows_domain_errors
@@ -130,7 +130,11 @@ def trend_card(trend: HashtagTrend) -> TrendCard:
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    return Viewer(user=request.user, session_key=request.session.session_key)
+    return Viewer(
+        user=request.user,
+        session_key=request.session.session_key,
+        session_choice=request.session.get(SESSION_CHOICE_KEY),
+    )
 
 
 @shows_domain_errors

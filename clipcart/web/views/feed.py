@@ -69,7 +69,11 @@ def _cards(items: list[FeedItem]) -> list[Card]:
 def _viewer(request: HttpRequest) -> Viewer:
     # The session is made on the first page view: the events beacon identifies an anonymous
     # visitor by it, and "not interested" is remembered against it.
-    return Viewer(user=request.user, session_key=session_key(request, create=True))
+    return Viewer(
+        user=request.user,
+        session_key=session_key(request, create=True),
+        session_choice=request.session.get(feed_selectors.SESSION_CHOICE_KEY),
+    )
 
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
