@@ -16,9 +16,12 @@ from .routers import (
     discounts,
     earnings,
     fulfillment,
+    interests,
     ledger,
     orders,
     postbacks,
+    privacy,
+    ranking_policy,
     returns,
     samples,
     shipments,
@@ -51,6 +54,9 @@ api.add_router("", shipments.router)
 api.add_router("", returns.router)
 api.add_router("", ledger.router)
 api.add_router("", stripe.router)
+api.add_router("", privacy.router)
+api.add_router("", interests.router)
+api.add_router("", ranking_policy.router)
 
 
 def error_response(

@@ -6,11 +6,13 @@ from .creator_urls import urlpatterns as creator_urlpatterns
 from .earnings_urls import urlpatterns as earnings_urlpatterns
 from .feed_urls import urlpatterns as feed_urlpatterns
 from .fulfillment_urls import urlpatterns as fulfillment_urlpatterns
+from .interests_urls import urlpatterns as interests_urlpatterns
 from .money_urls import urlpatterns as money_urlpatterns
 from .postback_urls import urlpatterns as postback_urlpatterns
 from .returns_urls import urlpatterns as returns_urlpatterns
 from .sample_urls import urlpatterns as sample_urlpatterns
 from .seller_affiliate_urls import urlpatterns as seller_affiliate_urlpatterns
+from .settings_urls import urlpatterns as settings_urlpatterns
 from .shipment_urls import urlpatterns as shipment_urlpatterns
 from .views import accounts, cart, catalog, checkout, orders, seller
 
@@ -28,6 +30,8 @@ urlpatterns = [
     *shipment_urlpatterns,
     *returns_urlpatterns,
     *money_urlpatterns,
+    *settings_urlpatterns,
+    *interests_urlpatterns,
     path("shop/", catalog.home, name="shop"),
     path("search", catalog.search, name="search"),
     path("p/<int:product_id>/", catalog.product, name="product"),
