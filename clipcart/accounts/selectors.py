@@ -100,3 +100,8 @@ def feed_privacy(user, *, session_choice: bool | None = None) -> FeedPrivacy:
         minor=minor,
         region=user.region or region,
     )
+
+
+def handles_of(user_ids) -> dict[int, str]:
+    """user id → handle (one query)."""
+    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "username"))

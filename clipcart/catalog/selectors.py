@@ -165,3 +165,33 @@ def shop_ids_of(user) -> set[int]:
 
 def staff_ids(*, shop_id: int) -> list[int]:
     return list(ShopMember.objects.filter(shop_id=shop_id).values_list("user_id", flat=True))
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What the feed's ranking needs of a tagged product: its category and whether it can be
+    sold now (out-of-stock products are not promoted)."""
+
+    category_id: int | None
+    in_stock: bool
+
+
+def product_facts(product_ids) -> dict[int, ProductFacts]:
+    """Browsable products' category and stock, keyed by id (two queries whatever the count)."""
+    rows = list(
+        browsable_products()
+        .filter(pk__in=list(product_ids))
+        .values_list("pk", "category_id", "kind", "variants__pk")
+    )
+    stock = inventory_selectors.available_quantities(v for *_, v in rows if v is not None)
+    facts: dict[int, ProductFacts] = {}
+    for pk, category_id, kind, variant_id in rows:
+        sellable = kind == Product.Kind.EXTERNAL or stock.get(variant_id or 0, 0) > 0
+        known = facts.get(pk)
+        facts[pk] = ProductFacts(category_id, sellable or (known is not None and known.in_stock))
+    return facts
+
+
+def category_names() -> dict[int, str]:
+    """Every category's id → name (one query): few rows, so callers may cache it."""
+    return dict(Category.objects.values_list("pk", "name"))

@@ -117,3 +117,27 @@ LIVE_SET_VERSION_KEY = "media:live-set-version"
 
 def live_set_version() -> int:
     return cache.get_or_set(LIVE_SET_VERSION_KEY, 1, timeout=None) or 1
+
+
+def hashtag_ids_of(post_ids: Iterable[int]) -> dict[int, list[int]]:
+    """post id → its hashtag ids (one query)."""
+    tags: dict[int, list[int]] = defaultdict(list)
+    rows = PostHashtag.objects.filter(post_id__in=list(post_ids)).order_by("pk")
+    for post_id, hashtag_id in rows.values_list("post_id", "hashtag_id"):
+        tags[post_id].append(hashtag_id)
+    return tags
+
+
+def tagged_product_ids(post_ids: Iterable[int]) -> dict[int, list[int]]:
+    """post id → the catalogue products its anchors tag, in anchor order (one query)."""
+    products: dict[int, list[int]] = defaultdict(list)
+    anchors = Anchor.objects.filter(post_id__in=list(post_ids), product__isnull=False)
+    for post_id, product_id in anchors.order_by("position", "pk").values_list(
+        "post_id", "product_id"
+    ):
+        products[post_id].append(product_id)
+    return products
+
+
+def hashtag_names(hashtag_ids: Iterable[int]) -> dict[int, str]:
+    return dict(Hashtag.objects.filter(pk__in=list(hashtag_ids)).values_list("pk", "name"))
