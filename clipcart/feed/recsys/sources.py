@@ -332,15 +332,47 @@ class Als:
         index.add(vectors)
         return index
 
+    def user_vectors(self, batch: UserBatch) -> np.ndarray:
+        """The batch's user factors: learned ones for users of the training data, folded in
+        from their seen items for anyone else (user code -1: a live viewer, whose newest
+        events must count at once, or a model kept without per-user data)."""
+        assert self.item_factors is not None, "fit() first"
+        known = batch.users >= 0
+        if self.user_factors is not None and known.all():
+            return self.user_factors[batch.users]
+        vectors = self.fold_in(batch.seen)
+        if self.user_factors is not None and known.any():
+            vectors[known] = self.user_factors[batch.users[known]]
+        return vectors
+
+    def fold_in(self, seen: sp.csr_matrix) -> np.ndarray:
+        """One ALS half-step for each row of `seen`: the least-squares user vector given the
+        item factors, with implicit's confidence (alpha × 1 for a seen item) and its L2
+        regularisation, so a folded-in user matches a trained one."""
+        assert self.item_factors is not None, "fit() first"
+        items = self.item_factors.astype(np.float64)
+        gram = items.T @ items + self.regularization * np.eye(items.shape[1])
+        vectors = np.zeros((seen.shape[0], items.shape[1]), dtype=np.float32)
+        for row in range(seen.shape[0]):
+            chosen = items[seen.indices[seen.indptr[row] : seen.indptr[row + 1]]]
+            if not len(chosen):
+                continue
+            system = gram + (self.alpha - 1.0) * chosen.T @ chosen
+            vectors[row] = np.linalg.solve(system, self.alpha * chosen.sum(axis=0))
+        return vectors
+
+    def forget_users(self) -> None:
+        """Drops the per-user factors (a served model keeps item data only)."""
+        self.user_factors = None
+
     def dense(self, batch: UserBatch) -> np.ndarray:
         """Scores for the whole catalogue (the ALS baseline ranks every item with these)."""
-        assert self.user_factors is not None and self.item_factors is not None, "fit() first"
-        return self.user_factors[batch.users] @ self.item_factors.T
+        assert self.item_factors is not None, "fit() first"
+        return self.user_vectors(batch) @ self.item_factors.T
 
     def view(self, batch: UserBatch) -> SourceView:
-        assert self.user_factors is not None and self.item_factors is not None, "fit() first"
-        assert self.index is not None
-        return AlsView(self.user_factors[batch.users], self.item_factors, self.index, batch.seen)
+        assert self.item_factors is not None and self.index is not None, "fit() first"
+        return AlsView(self.user_vectors(batch), self.item_factors, self.index, batch.seen)
 
 
 class AlsView:
