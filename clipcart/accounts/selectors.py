@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clipcart.core.errors import NotFound
@@ -71,11 +74,17 @@ class FeedPrivacy:
 
 
 def age_on(birth_date: date, today: date) -> int:
+    """Whole years lived on `today`. Someone born on 29 February has their birthday on 1 March
+    in other years (they are not a year older on 28 February)."""
     before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
     return today.year - birth_date.year - before_birthday
 
 
 def is_minor(user, *, today: date | None = None) -> bool:
+    """Whether the account is under 18 today. An account without a birth date (those made
+    before sign-up asked for it, and API sign-ups that leave it out) is treated as an adult's:
+    the person has not told us otherwise, and refusing them personalization for it would only
+    push them to type a date."""
     birth_date = getattr(user, "birth_date", None)
     if birth_date is None:
         return False
@@ -84,7 +93,11 @@ def is_minor(user, *, today: date | None = None) -> bool:
 
 def feed_privacy(user, *, session_choice: bool | None = None) -> FeedPrivacy:
     """The viewer's feed privacy. A signed-in user's choice is on their account; an anonymous
-    visitor's (`session_choice`) lives in their browser session."""
+    visitor's (`session_choice`) lives in their browser session.
+
+    A minor is never personalized, whatever the stored choice; an account without a birth date
+    counts as an adult's (see `is_minor`). Until the question is answered (`asked` false) the
+    feed is not personalized either."""
     region = settings.CLIPCART_REGION
     if user is None or not user.is_authenticated:
         return FeedPrivacy(
@@ -102,6 +115,56 @@ def feed_privacy(user, *, session_choice: bool | None = None) -> FeedPrivacy:
     )
 
 
-def handles_of(user_ids) -> dict[int, str]:
-    """user id → handle (one query)."""
-    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "username"))
+# Regions are the countries of the maintained `holidays` package (ISO 3166-1 alpha-2, updated
+# with each release), not a list typed here.
+
+
+@functools.cache
+def region_codes() -> frozenset[str]:
+    import holidays  # half a second to import: only where regions are shown or checked
+
+    return frozenset(holidays.list_supported_countries(include_aliases=False))
+
+
+@functools.lru_cache(maxsize=512)
+def region_name(code: str) -> str:
+    """The English name of a region ("United States of America"), or the code if unknown.
+
+    holidays names each country in its class's docstring ("Åland Islands holidays."); only
+    that country's module is imported."""
+    if code not in region_codes():
+        return code
+    import holidays
+
+    for cls in type(holidays.country_holidays(code)).__mro__:
+        first_line = (cls.__doc__ or "").strip().split("\n", 1)[0]
+        if first_line.endswith(" holidays."):
+            return first_line.removesuffix(" holidays.").removesuffix(" (the)")
+    return code
+
+
+@functools.cache
+def region_choices() -> tuple[tuple[str, str], ...]:
+    """(code, name) of every region, by name. The first call imports every country's module
+    of `holidays` (under a second, once per process)."""
+    return tuple(sorted(((code, region_name(code)) for code in region_codes()), key=_by_name))
+
+
+def _by_name(choice: tuple[str, str]) -> str:
+    # "Åland Islands" sorts with the A's, as a reader looks for it.
+    return unicodedata.normalize("NFKD", choice[1]).encode("ascii", "ignore").decode().casefold()
+
+
+def profiling_allowed_user_ids() -> QuerySet[User, int]:
+    """Ids of the adults who said yes to personalization (a lazy subquery): only their events
+    may train the feed's models. Anyone without a birth date counts as an adult."""
+    today = timezone.localdate()
+    try:
+        adult_born_by = today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # 29 February: eighteen years back has no such day
+        adult_born_by = today.replace(year=today.year - ADULT_AGE, day=28)
+    return (
+        User.objects.filter(personalization=True)
+        .filter(Q(birth_date__isnull=True) | Q(birth_date__lte=adult_born_by))
+        .values_list("pk", flat=True)
+    )
