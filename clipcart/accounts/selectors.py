@@ -24,6 +24,11 @@ def followed_ids(user_id: int | None) -> set[int]:
     return set(Follow.objects.filter(follower_id=user_id).values_list("creator_id", flat=True))
 
 
+def handles_of(user_ids) -> dict[int, str]:
+    """user id → handle (one query)."""
+    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "username"))
+
+
 def creator_by_handle(handle: str) -> User:
     user = User.objects.filter(username__iexact=handle, is_active=True).first()
     if user is None:
