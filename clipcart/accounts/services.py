@@ -1,9 +1,10 @@
-"""Writes of the accounts app: registration, login, API tokens, roles."""
+"""Writes of the accounts app: registration, login, API tokens, roles, feed privacy."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -15,8 +16,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-from clipcart.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
+from clipcart.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 
+from . import selectors
 from .models import ApiToken, Follow, Notification, User
 
 TOKEN_PREFIX = "cc_"
@@ -28,7 +38,9 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def check_register(*, username: str, email: str, password: str) -> None:
+def check_register(
+    *, username: str, email: str, password: str, birth_date: date | None = None
+) -> None:
     """Validate a registration; raises InvalidInput or Conflict with the field to blame."""
     if not username or len(username) > USERNAME_MAX or not username.replace("_", "").isalnum():
         raise InvalidInput(
@@ -42,18 +54,37 @@ def check_register(*, username: str, email: str, password: str) -> None:
         validate_password(password, User(username=username, email=email))
     except ValidationError as exc:
         raise InvalidInput(" ".join(exc.messages), field="password") from None
+    if birth_date is not None:
+        check_birth_date(birth_date)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict("That username is taken.", code="username_taken", field="username")
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("An account with that email exists.", code="email_taken", field="email")
 
 
-def register_user(*, username: str, email: str, password: str) -> User:
+def register_user(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    birth_date: date | None = None,
+    personalization: bool | None = None,
+) -> User:
+    """Creates an account. `birth_date` is optional (the API's sign-up may leave it out: the
+    account then counts as an adult's). `personalization` is the answer the visitor already
+    gave to "personalize your feed?" in this browser, so a new account is not asked twice; a
+    yes from someone under 18 is not kept (they cannot have it)."""
     username, email = username.strip(), email.strip().lower()
-    check_register(username=username, email=email, password=password)
+    check_register(username=username, email=email, password=password, birth_date=birth_date)
+    privacy: dict = {"birth_date": birth_date}
+    minor = selectors.is_minor(User(birth_date=birth_date))
+    if personalization is not None and not (personalization and minor):
+        privacy.update(personalization=personalization, personalization_answered_at=timezone.now())
     try:
         with transaction.atomic():
-            return User.objects.create_user(username=username, email=email, password=password)
+            return User.objects.create_user(
+                username=username, email=email, password=password, **privacy
+            )
     except IntegrityError:  # a concurrent registration won the race for the name
         raise Conflict("That username is taken.", code="username_taken", field="username") from None
 
@@ -174,3 +205,124 @@ def mark_notifications_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- Feed privacy -------------------------------------------------------------------------------
+
+MIN_AGE = 13  # the youngest age the terms allow an account at (COPPA, the GDPR's lowest)
+MAX_AGE = 120  # older is a typo, not a person
+PRIVACY_FIELDS = ["personalization", "personalization_answered_at", "birth_date", "region"]
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def check_birth_date(birth_date: date, *, today: date | None = None) -> None:
+    """A date of birth someone could have: not in the future, not more than 120 years ago, and
+    at least 13 years ago (`too_young`)."""
+    today = today or timezone.localdate()
+    if birth_date > today:
+        raise InvalidInput(
+            "Your date of birth can't be in the future.",
+            code="invalid_birth_date",
+            field="birth_date",
+        )
+    if birth_date < _years_before(today, MAX_AGE):
+        raise InvalidInput(
+            f"That is more than {MAX_AGE} years ago; check the year.",
+            code="invalid_birth_date",
+            field="birth_date",
+        )
+    if selectors.age_on(birth_date, today) < MIN_AGE:
+        raise InvalidInput(
+            f"You must be at least {MIN_AGE} to use Clipcart.", code="too_young", field="birth_date"
+        )
+
+
+def check_region(region: str) -> str:
+    """The region as stored: an ISO 3166-1 alpha-2 code in capitals, or "" for the instance's
+    default region."""
+    code = region.strip().upper()
+    if code and code not in selectors.region_codes():
+        raise InvalidInput(
+            "Choose a country from the list (a two-letter code such as US).",
+            code="unknown_region",
+            field="region",
+        )
+    return code
+
+
+def check_personalization(*, user: User, enabled: bool) -> None:
+    """Anyone may turn personalization off; an account under 18 may not turn it on.
+
+    A PermissionDenied (403): the request is well formed, the account is not allowed it."""
+    if enabled and selectors.is_minor(user):
+        raise PermissionDenied(
+            "Accounts under 18 can't turn on personalization: their feed and ads are never "
+            "based on what they do on Clipcart.",
+            code="minor_not_personalized",
+            field="personalization",
+        )
+
+
+def set_personalization(*, user: User, enabled: bool) -> User:
+    """Stores the answer to "personalize your feed?" and when it was given."""
+    check_personalization(user=user, enabled=enabled)
+    user.personalization = enabled
+    user.personalization_answered_at = timezone.now()
+    user.save(update_fields=["personalization", "personalization_answered_at", "updated_at"])
+    return user
+
+
+def set_birth_date(*, user: User, birth_date: date) -> User:
+    """Sets the date of birth once. Afterwards it is locked (`birth_date_locked`, 409): a
+    minor could otherwise make themselves 18 to get what is kept from minors. Support
+    corrects a wrong one in the admin."""
+    check_birth_date(birth_date)
+    # The condition makes the lock hold against two saves racing from two tabs.
+    if not User.objects.filter(pk=user.pk, birth_date__isnull=True).update(
+        birth_date=birth_date, updated_at=timezone.now()
+    ):
+        raise Conflict(
+            "Your date of birth is already set. If it is wrong, contact support.",
+            code="birth_date_locked",
+            field="birth_date",
+        )
+    user.birth_date = birth_date
+    return user
+
+
+def set_region(*, user: User, region: str) -> User:
+    """Sets whose popular videos a non-personalized feed shows ("" = the instance's)."""
+    user.region = check_region(region)
+    user.save(update_fields=["region", "updated_at"])
+    return user
+
+
+def update_feed_privacy(
+    *,
+    user: User,
+    personalization: bool | None = None,
+    birth_date: date | None = None,
+    region: str | None = None,
+) -> User:
+    """Applies the given changes (None leaves a setting as it is) all together or, when one
+    is refused, none of them. A birth date sent with `personalization: true` is checked first,
+    so a minor cannot slip the choice in beside it."""
+    try:
+        with transaction.atomic():
+            if birth_date is not None:
+                set_birth_date(user=user, birth_date=birth_date)
+            if region is not None:
+                set_region(user=user, region=region)
+            if personalization is not None:
+                set_personalization(user=user, enabled=personalization)
+    except DomainError:
+        # The rows rolled back; the object in hand must not keep the half-applied values.
+        user.refresh_from_db(fields=PRIVACY_FIELDS)
+        raise
+    return user
