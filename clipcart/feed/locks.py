@@ -1,12 +1,13 @@
 """Row locks of the feed app, taken only by the roll-up, in this order: events, then post stats,
-creator stats, hashtag days and creator days, each in primary-key order. No other app's rows are
-locked in the same transaction, so the feed takes no part in the global lock order."""
+creator stats, hashtag days, creator days and region post days, each in primary-key order. No
+other app's rows are locked in the same transaction, so the feed takes no part in the global
+lock order."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats
+from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats, RegionPostDay
 
 
 def lock_events_to_roll_up(*, limit: int) -> list:
@@ -16,7 +17,7 @@ def lock_events_to_roll_up(*, limit: int) -> list:
         Event.objects.select_for_update(skip_locked=True)
         .filter(rolled_up=False)
         .order_by("id")
-        .values("id", "type", "ts", "video_id", "watch_ms")[:limit]
+        .values("id", "type", "ts", "video_id", "watch_ms", "region")[:limit]
     )
 
 
@@ -44,3 +45,14 @@ def lock_hashtag_days(keys: list[tuple[int, date]]) -> list[HashtagDay]:
 
 def lock_creator_days(keys: list[tuple[int, date]]) -> list[CreatorDay]:
     return _lock_day_rows(CreatorDay, "creator", keys)
+
+
+def lock_region_post_days(keys: list[tuple[str, int, date]]) -> list[RegionPostDay]:
+    """The (region, post, day) rows of `keys`, narrowed as in `_lock_day_rows`."""
+    wanted = set(keys)
+    rows = RegionPostDay.objects.select_for_update().filter(
+        region__in={r for r, _, _ in keys},
+        post_id__in={p for _, p, _ in keys},
+        day__in={d for _, _, d in keys},
+    )
+    return [row for row in rows.order_by("pk") if (row.region, row.post_id, row.day) in wanted]

@@ -1,22 +1,29 @@
 """Writes of the feed app: ingesting the events that pages and apps report, and rolling them up
-into the view counters of posts, creators and hashtags."""
+into the view counters of posts, creators, hashtags and regions."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
+import redis
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from clipcart.accounts import selectors as account_selectors
 from clipcart.core.errors import InvalidInput, NotAuthenticated
 from clipcart.media import selectors as media_selectors
 
-from . import locks
-from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats
+from . import counters, history, locks
+from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats, RegionPostDay
+
+logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500
 # Client clocks drift, so a little future is tolerated; more means a broken or lying client.
@@ -63,6 +70,7 @@ class IngestResult:
     duplicates: int
     actor: str = ""
     events: list[EventIn] = field(default_factory=list)  # the batch, each id once
+    stored: list[EventIn] = field(default_factory=list)  # those new to the table (not retries)
 
 
 def actor_key(*, user, session_key: str | None) -> str:
@@ -151,33 +159,44 @@ def check_events(raw: object, *, now: datetime) -> list[EventIn]:
 # --- Ingestion ----------------------------------------------------------------------------------
 
 _COLUMNS = (
-    "actor, client_id, user_id, type, ts, received_at, video_id, product_id, watch_ms, rolled_up"
+    "actor, client_id, user_id, region, type, ts, received_at, video_id, product_id, watch_ms, "
+    "rolled_up"
 )
 
 
-def _insert_new(actor: str, user_id: int | None, events: list[EventIn], now: datetime) -> int:
+@dataclass(frozen=True)
+class _Sender:
+    actor: str
+    user_id: int | None
+    region: str
+
+
+def _insert_new(sender: _Sender, events: list[EventIn], now: datetime) -> set[str]:
+    """Stores the events whose ids the actor has not sent before; returns those ids.
+
+    `ON CONFLICT DO NOTHING RETURNING` (PostgreSQL, SQLite ≥ 3.35) names exactly what was new
+    even when two copies of a batch race, which a read-then-write could not."""
     if connection.vendor == "postgresql":
-        return _insert_new_postgres(actor, user_id, events, now)
-    return _insert_new_rows(actor, user_id, events, now)
+        return _insert_new_postgres(sender, events, now)
+    return _insert_new_rows(sender, events, now)
 
 
-def _insert_new_postgres(
-    actor: str, user_id: int | None, events: list[EventIn], now: datetime
-) -> int:
+def _insert_new_postgres(sender: _Sender, events: list[EventIn], now: datetime) -> set[str]:
     """The batch as six arrays unnested into rows, bound on the server.
 
     Django's PostgreSQL cursor writes every parameter into the SQL text; for 100 events that is
     1,000 literals for Python to quote and PostgreSQL to parse (about half the ingestion time in
-    bench/feed.py). A plain psycopg cursor on the same connection and transaction sends nine
+    bench/feed.py). A plain psycopg cursor on the same connection and transaction sends ten
     bound parameters instead."""
     import psycopg
 
     sql = (
         f"INSERT INTO {Event._meta.db_table} ({_COLUMNS}) "
-        "SELECT %s, e.client_id, %s, e.type, e.ts, %s, e.video_id, e.product_id, e.watch_ms, false "
+        "SELECT %s, e.client_id, %s, %s, e.type, e.ts, %s, e.video_id, e.product_id, e.watch_ms, "
+        "false "
         "FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[], %s::bigint[], "
         "%s::bigint[], %s::integer[]) AS e(client_id, type, ts, video_id, product_id, watch_ms) "
-        "ON CONFLICT (actor, client_id) DO NOTHING RETURNING id"
+        "ON CONFLICT (actor, client_id) DO NOTHING RETURNING client_id"
     )
     columns = [
         [e.client_id for e in events],
@@ -189,23 +208,21 @@ def _insert_new_postgres(
     ]
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, [actor, user_id, now, *columns])
-        return len(cursor.fetchall())
+        cursor.execute(sql, [sender.actor, sender.user_id, sender.region, now, *columns])
+        return {client_id for (client_id,) in cursor.fetchall()}
 
 
-def _insert_new_rows(actor: str, user_id: int | None, events: list[EventIn], now: datetime) -> int:
-    """One multi-row INSERT that skips ids already stored; returns how many rows it wrote.
-
-    `ON CONFLICT DO NOTHING RETURNING` (PostgreSQL, SQLite ≥ 3.35) counts exactly what was new
-    even when two copies of a batch race, which a read-then-write could not."""
+def _insert_new_rows(sender: _Sender, events: list[EventIn], now: datetime) -> set[str]:
+    """One multi-row INSERT that skips ids already stored."""
     table = Event._meta.db_table
-    row = "(" + ", ".join(["%s"] * 10) + ")"
+    row = "(" + ", ".join(["%s"] * 11) + ")"
     params: list = []
     for e in events:
         params += [
-            actor,
+            sender.actor,
             e.client_id,
-            user_id,
+            sender.user_id,
+            sender.region,
             e.type,
             e.ts,
             now,
@@ -216,24 +233,67 @@ def _insert_new_rows(actor: str, user_id: int | None, events: list[EventIn], now
         ]
     sql = (
         f"INSERT INTO {table} ({_COLUMNS}) VALUES {', '.join([row] * len(events))} "
-        "ON CONFLICT (actor, client_id) DO NOTHING RETURNING id"
+        "ON CONFLICT (actor, client_id) DO NOTHING RETURNING client_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return len(cursor.fetchall())
+        return {client_id for (client_id,) in cursor.fetchall()}
+
+
+def _sender(*, user, session_key: str | None) -> _Sender:
+    signed_in = user is not None and user.is_authenticated
+    return _Sender(
+        actor=actor_key(user=user, session_key=session_key),
+        user_id=user.pk if signed_in else None,
+        # The viewer's region as the event happens, for "popular in your region". No query:
+        # a user's region is on the user, an anonymous visitor's is the instance default.
+        region=account_selectors.feed_privacy(user).region,
+    )
 
 
 def ingest_events(*, user, session_key: str | None, events: object) -> IngestResult:
-    """Stores a batch durably; an id this actor already sent is counted once, as a duplicate."""
+    """Stores a batch durably; an id this actor already sent is counted once, as a duplicate.
+
+    With Redis configured, the newly stored events also go to the viewer's recent history and
+    their posts' live counters once the transaction commits (a retry adds nothing)."""
     now = timezone.now()
     checked = check_events(events, now=now)
-    actor = actor_key(user=user, session_key=session_key)
+    sender = _sender(user=user, session_key=session_key)
     unique = list({e.client_id: e for e in reversed(checked)}.values())  # first copy wins
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    accepted = _insert_new(actor, user_id, unique, now) if unique else 0
+    new_ids = _insert_new(sender, unique, now) if unique else set()
+    stored = [e for e in unique if e.client_id in new_ids]
+    if stored and settings.REDIS_URL:
+        transaction.on_commit(partial(_record_live, sender.actor, stored), robust=True)
     return IngestResult(
-        accepted=accepted, duplicates=len(checked) - accepted, actor=actor, events=unique
+        accepted=len(stored),
+        duplicates=len(checked) - len(stored),
+        actor=sender.actor,
+        events=unique,
+        stored=stored,
     )
+
+
+def _record_live(actor: str, stored: list[EventIn]) -> None:
+    """The viewer's history and the posts' counters in one Redis transaction (both or neither).
+
+    Runs after commit, so Redis never counts an event the table does not hold. If Redis is
+    down the events are only in the table: feed pages then read the table, and live counts miss
+    these events (the rolled-up PostStats still count them)."""
+    interactions = [
+        history.Interaction(
+            type=e.type, ts=e.ts, video_id=e.video_id, product_id=e.product_id, watch_ms=e.watch_ms
+        )
+        for e in stored
+    ]
+    try:
+        with history.redis_client().pipeline() as pipe:
+            history.queue_record(pipe, actor, interactions)
+            counters.queue_increments(pipe, interactions)
+            pipe.execute()
+    except redis.RedisError as error:
+        logger.warning(
+            "Redis unreachable, %d events of %s not kept live: %s", len(stored), actor, error
+        )
 
 
 def record_event(
@@ -269,11 +329,13 @@ class _Tally:
     tag_days: Counter  # (hashtag id, day) → views
     creators: Counter  # creator id → views
     creator_days: Counter  # (creator id, day) → views
+    region_days: Counter  # (region, post id, day) → views
 
 
 def _tally(events: list[dict]) -> _Tally:
     posts: dict[int, Counter] = defaultdict(Counter)
     views_by_day: Counter = Counter()  # (post id, day) → views
+    views_by_region: Counter = Counter()  # (region, post id, day) → views
     for event in events:
         post_id = event["video_id"]
         if post_id is None:
@@ -283,7 +345,10 @@ def _tally(events: list[dict]) -> _Tally:
         elif event["type"] in COUNTED:
             posts[post_id][COUNTED[event["type"]]] += 1
         if event["type"] == Event.Type.IMPRESSION:
-            views_by_day[(post_id, event["ts"].astimezone(UTC).date())] += 1
+            day = event["ts"].astimezone(UTC).date()
+            views_by_day[(post_id, day)] += 1
+            if event["region"]:  # events stored before regions were recorded have none
+                views_by_region[(event["region"], post_id, day)] += 1
     owners = media_selectors.creators_and_hashtags(posts.keys())
     tag_days: Counter = Counter()
     creators: Counter = Counter()
@@ -297,7 +362,14 @@ def _tally(events: list[dict]) -> _Tally:
         for hashtag_id in hashtag_ids:
             tag_days[(hashtag_id, day)] += views
     live = {post_id: counts for post_id, counts in posts.items() if post_id in owners}
-    return _Tally(posts=live, tag_days=tag_days, creators=creators, creator_days=creator_days)
+    region_days = Counter({key: n for key, n in views_by_region.items() if key[1] in owners})
+    return _Tally(
+        posts=live,
+        tag_days=tag_days,
+        creators=creators,
+        creator_days=creator_days,
+        region_days=region_days,
+    )
 
 
 def _apply(tally: _Tally) -> None:
@@ -308,6 +380,7 @@ def _apply(tally: _Tally) -> None:
     _add_to_creators(tally.creators)
     _add_to_hashtag_days(tally.tag_days)
     _add_to_creator_days(tally.creator_days)
+    _add_to_region_post_days(tally.region_days)
 
 
 def _add_to_posts(counts: dict[int, Counter]) -> None:
@@ -349,6 +422,16 @@ def _add_to_creator_days(views: Counter) -> None:
     for row in rows:
         row.views += views[(row.creator_id, row.day)]
     CreatorDay.objects.bulk_update(rows, ["views"], batch_size=500)
+
+
+def _add_to_region_post_days(views: Counter) -> None:
+    RegionPostDay.objects.bulk_create(
+        [RegionPostDay(region=r, post_id=p, day=d) for r, p, d in views], ignore_conflicts=True
+    )
+    rows = locks.lock_region_post_days(list(views))
+    for row in rows:
+        row.views += views[(row.region, row.post_id, row.day)]
+    RegionPostDay.objects.bulk_update(rows, ["views"], batch_size=500)
 
 
 def roll_up_events(*, batch: int = ROLL_UP_BATCH) -> int:
