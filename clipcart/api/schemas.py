@@ -331,6 +331,21 @@ class VideoPatchIn(Schema):
     paid_partnership: bool | None = None
 
 
+class WhyFactorOut(Schema):
+    name: str = Field(description="A predicted outcome: completion, like, share, follow, ...")
+    value: float = Field(description="How far it lifted the score above an ordinary video.")
+
+
+class WhyOut(Schema):
+    source: str = Field(
+        description="followed, hashtag, carted, covisit, next, next_last, als, trending, "
+        "trending_day, fresh, popular, popular_region, or explore:<hashtag|creator|category|"
+        "broad>."
+    )
+    detail: str | None = Field(description="The hashtag, category, creator or region named.")
+    factors: list[WhyFactorOut]
+
+
 class FeedItemOut(Schema):
     video_id: int
     kind: str
@@ -347,6 +362,11 @@ class FeedItemOut(Schema):
         description='Disclosure: null, "paid_partnership", "sponsored" or "commission".'
     )
     reason: str = Field(description="Why this video is in the viewer's feed.")
+    why: WhyOut | None = Field(
+        None,
+        description="What the reason is made of (For You only): the candidate source that "
+        "proposed the video and the ranking terms that lifted it most.",
+    )
     like_count: int
     comment_count: int
     liked: bool

@@ -6,13 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
-from django.core.cache import cache
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.catalog import selectors as catalog_selectors
@@ -21,13 +19,9 @@ from clipcart.core.pagination import MAX_PAGE_SIZE
 from clipcart.media import selectors as media_selectors
 from clipcart.media.models import Post
 
-from . import ranking
 from .models import Event, HashtagDay
 
 FEED_PAGE_SIZE = 8
-CANDIDATE_LIMIT = 1000
-CANDIDATE_WINDOW = timedelta(days=60)
-CANDIDATES_TTL_S = 15
 # A video watched to the end is not served again to that viewer for a day.
 REWATCH_AFTER = timedelta(days=1)
 
@@ -117,7 +111,7 @@ def live_posts() -> QuerySet[Post]:
     return Post.objects.filter(status=Post.Status.READY, removed_at__isnull=True)
 
 
-def _hidden_ids(viewer: Viewer, *, now: datetime) -> set[int]:
+def hidden_ids(viewer: Viewer, *, now: datetime) -> set[int]:
     """Posts the viewer completed in the last day or marked "not interested" (one query)."""
     if viewer.actor is None:
         return set()
@@ -127,55 +121,6 @@ def _hidden_ids(viewer: Viewer, *, now: datetime) -> set[int]:
     not_interested = Event.objects.filter(actor=viewer.actor, type=Event.Type.NOT_INTERESTED)
     hidden = (recent_completes | not_interested).filter(video_id__isnull=False)
     return {pk for pk in hidden.values_list("video_id", flat=True).distinct() if pk}
-
-
-def _live_candidates() -> list[ranking.Candidate]:
-    """The newest live posts with their counters: the same for every viewer, so kept in the
-    cache for CANDIDATES_TTL_S, and dropped at once when a post is published or removed
-    (the key carries media's live-set version). Counters change only at the roll-up anyway."""
-    key = f"feed:candidates:{media_selectors.live_set_version()}"
-    candidates = cache.get(key)
-    if candidates is None:
-        candidates = _query_candidates(now=timezone.now())
-        cache.set(key, candidates, timeout=CANDIDATES_TTL_S)
-    return candidates
-
-
-def _query_candidates(*, now: datetime) -> list[ranking.Candidate]:
-    posts = live_posts().filter(published_at__gte=now - CANDIDATE_WINDOW)
-    rows = posts.order_by("-published_at").values_list(
-        "pk",
-        "creator_id",
-        "published_at",
-        "stats__views",
-        "stats__completions",
-        "like_count",
-        "comment_count",
-        "stats__shares",
-    )[:CANDIDATE_LIMIT]
-    candidates = [
-        ranking.Candidate(
-            pk,
-            creator,
-            published,  # type: ignore[arg-type]  # a ready post is published (a constraint)
-            views or 0,
-            done or 0,
-            likes,
-            comments,
-            shares or 0,  # type: ignore[arg-type]
-        )
-        for pk, creator, published, views, done, likes, comments, shares in rows
-    ]
-    for candidate in candidates:
-        candidate.rates  # noqa: B018  (computed before caching, so every reader reuses them)
-    return candidates
-
-
-def _candidates(viewer: Viewer, *, now: datetime) -> list[ranking.Candidate]:
-    """The live candidates minus the viewer's own posts and the ones hidden for them."""
-    hidden = _hidden_ids(viewer, now=now)
-    own = viewer.user_id
-    return [c for c in _live_candidates() if c.post_id not in hidden and c.creator_id != own]
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -190,37 +135,28 @@ class RankedPage:
     """Which posts a feed page shows, in order, and why: everything but their display data."""
 
     post_ids: list[int]
-    factors: dict[int, str]  # post id → the ranking term that put it here
+    factors: dict[int, str]  # post id → the kind of reason ("follow" on Following)
     followed: frozenset[int]
     next_cursor: str | None
+    reasons: dict[int, str] = field(default_factory=dict)  # post id → "why am I seeing this"
+    why: dict[int, dict] = field(default_factory=dict)  # post id → its source and top factors
 
 
 def rank_for_you(
     *, viewer: Viewer, cursor: str | None = None, size: int = FEED_PAGE_SIZE
 ) -> RankedPage:
-    """Ranked by the honest score of `ranking`, frozen at the first page's time so later pages
-    continue the same order; completed and "not interested" videos are left out."""
-    size = _page_size(size)
-    state = _decode(cursor, keys=("t", "s", "i")) if cursor else None
-    now = _from_micros(int(state["t"])) if state else timezone.now()
-    followed = frozenset(account_selectors.followed_ids(viewer.user_id))
-    ranked = ranking.rank(_candidates(viewer, now=now), now=now, followed=followed)
-    if state:
-        ranked = [s for s in ranked if (s.score, s.candidate.post_id) < (state["s"], state["i"])]
-    page, more = ranked[:size], len(ranked) > size
-    next_cursor = None
-    if more:
-        last = page[-1]
-        next_cursor = _encode({"t": _micros(now), "s": last.score, "i": last.candidate.post_id})
-    page = ranking.spread_creators(page)  # after the cursor: a page keeps its members
+    """The recommender's page (feed/foryou/serve.py): personalized when the viewer chose it,
+    popular in their region otherwise."""
+    from .foryou.serve import for_you as serve_for_you  # the recommender imports this module
+
+    page = serve_for_you(viewer=viewer, cursor=cursor, size=_page_size(size))
     return RankedPage(
-        post_ids=[s.candidate.post_id for s in page],
-        factors={
-            s.candidate.post_id: ranking.top_factor(s.candidate, now=now, followed=followed)
-            for s in page
-        },
-        followed=followed,
-        next_cursor=next_cursor,
+        post_ids=page.post_ids,
+        factors={pk: why.source for pk, why in page.why.items()},
+        followed=page.followed,
+        next_cursor=page.next_cursor,
+        reasons=page.reasons,
+        why={pk: why.as_dict() for pk, why in page.why.items()},
     )
 
 
@@ -254,7 +190,11 @@ def rank_following(
 
 def _hydrated(ranked: RankedPage, viewer: Viewer) -> FeedPage:
     items = hydrate(
-        ranked.post_ids, viewer=viewer, reasons=ranked.factors, followed=ranked.followed
+        ranked.post_ids,
+        viewer=viewer,
+        reasons=ranked.factors,
+        followed=ranked.followed,
+        texts=ranked.reasons,
     )
     return FeedPage(items=items, next_cursor=ranked.next_cursor)
 
@@ -318,8 +258,10 @@ def hydrate(
     viewer: Viewer,
     reasons: dict[int, str],
     followed: frozenset[int] | None = None,
+    texts: dict[int, str] | None = None,
 ) -> list[FeedItem]:
-    """Feed items for `post_ids`, in that order."""
+    """Feed items for `post_ids`, in that order. `texts` are reasons already written (For
+    You's); otherwise `reasons` names the kind of reason and reason_text writes it."""
     posts = media_selectors.posts_for_display(post_ids)
     anchors = [a for post in posts.values() for a in post.anchors.all()]
     cards = catalog_selectors.product_cards(a.product_id for a in anchors if a.product_id)
@@ -340,7 +282,8 @@ def hydrate(
                 post=post,
                 anchors=shown,
                 label=label_of(post),
-                reason=reason_text(
+                reason=(texts or {}).get(post_id)
+                or reason_text(
                     reasons.get(post_id),
                     handle=post.creator.handle,  # type: ignore[attr-defined]
                     top_tag=top_tags.get(post_id),

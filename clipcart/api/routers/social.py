@@ -245,16 +245,19 @@ def feed(request, cursor: str | None = None, tab: str = "for_you", size: int = 8
 
 def _feed_item(request, ranked, card: dict, video_id: int, *, liked: bool) -> dict:
     creator = card["creator"]
-    return presenters.feed_item(
+    item = presenters.feed_item(
         card,
         video_id=video_id,
-        reason=feed_selectors.reason_text(
+        reason=ranked.reasons.get(video_id)
+        or feed_selectors.reason_text(
             ranked.factors.get(video_id), handle=creator["handle"], top_tag=card["top_tag"]
         ),
         liked=liked,
         following=creator["id"] in ranked.followed,
         share_url=share_url(request, video_id, user=user_of(request)),
     )
+    item["why"] = ranked.why.get(video_id)
+    return item
 
 
 @router.post("/events", response={202: EventsAcceptedOut, **ERRORS}, auth=bearer_or_visitor)

@@ -164,10 +164,15 @@ class Engine:
 
     # --- candidates and features ------------------------------------------------------------
 
-    def candidates(self, batch: UserBatch) -> Candidates:
+    def candidates(self, batch: UserBatch, extra: np.ndarray | None = None) -> Candidates:
+        """Every source's proposals for each user, plus `extra` items (B × m codes, -1
+        padding) that other sources found, all scored by every source."""
         views = [source.view(batch) for source in self.sources]
         tops = [view.top(self.config.per_source) for view in views]
-        items = _union(np.concatenate([found for found, _ in tops], axis=1))
+        proposals = [found for found, _ in tops]
+        if extra is not None:
+            proposals.append(extra.astype(np.int64))
+        items = _union(np.concatenate(proposals, axis=1))
         columns = [
             self._source_features(view, top, items) for view, top in zip(views, tops, strict=True)
         ]
@@ -217,6 +222,26 @@ class Engine:
             rows = np.nonzero(found.valid)[0]
             scores[rows, found.items[found.valid]] = 2.0 + predicted - predicted.min()
         return scores
+
+    def predict(self, found: Candidates) -> np.ndarray:
+        """The ranker's score of each valid candidate (row-major over `found.items`)."""
+        return self._predict(found)
+
+    def proposed_by(self, found: Candidates) -> np.ndarray:
+        """For each valid candidate, the index of the source that ranked it best among those
+        that proposed it, or -1 when none did (an `extra` item)."""
+        n_sources = len(self.sources)
+        ranks = found.features[:, 1 : 2 * n_sources : 2]
+        best = np.argmin(ranks, axis=1)
+        proposed = ranks[np.arange(len(ranks)), best] <= self.config.per_source
+        return np.where(proposed, best, -1)
+
+    def forget_users(self) -> None:
+        """Drops every per-user datum (ALS user factors): what remains is about items only."""
+        for source in self.sources:
+            forget = getattr(source, "forget_users", None)
+            if forget is not None:
+                forget()
 
     def _predict(self, found: Candidates) -> np.ndarray:
         if self.ranker is None:

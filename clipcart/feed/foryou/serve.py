@@ -1,0 +1,312 @@
+"""The For You page.
+
+Personalized (an adult, or a visitor, who said yes): the viewer's history is read fresh on
+every page (their newest events count at once), their interest profile built from it, every
+candidate source asked, each candidate's outcomes predicted and scored by the operator's
+weights, and the page filled under the feed rules with a share of slots for exploration.
+
+Not personalized (no answer yet, said no, or under 18): what is popular in the viewer's region,
+plus the broad exploration pools. No behavioural data orders it; the viewer's own "not
+interested" taps and what they finished today are still left out, as they asked.
+
+Pages continue through a signed cursor holding the session's state (what was served, the
+slot position, the last creator, the last hard-sell flags): a forged or edited cursor is
+refused, and no state is kept on the server, so any worker can serve the next page.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core import signing
+from django.utils import timezone
+
+from clipcart.accounts import selectors as account_selectors
+from clipcart.catalog import selectors as catalog_selectors
+from clipcart.core.errors import InvalidInput
+
+from .. import counters, exploration
+from ..history import Interaction, history_store
+from ..policy import Policy, current_policy
+from ..selectors import hidden_ids
+from . import candidates as sources
+from . import reasons
+from .catalogue import Catalogue, Video, live_catalogue
+from .features import ViewerContext, feature_matrix
+from .model import LiveModel, current_model
+from .outcomes import value
+from .profile import ViewerProfile, build_profile, preferences_of
+from .rules import Pick, Run, exploration_slots, fill
+
+CURSOR_SALT = "clipcart.feed.for_you"
+MAX_SERVED = 400  # ids remembered in the cursor: more than anyone swipes in one session
+POPULAR_LIMIT = 300
+# Fewer candidates than this from the sources (a small or new instance): the rest of the
+# catalogue, newest first, fills in, so the feed does not end while unseen videos remain.
+MIN_CANDIDATES = 300
+# Sources in the order they claim a video proposed by several (the most specific first).
+CLAIM_ORDER = ("followed", "carted", "hashtag", "engine", "fresh", "popular_region")
+
+
+@dataclass
+class ForYouPage:
+    post_ids: list[int]
+    why: dict[int, reasons.Why]
+    reasons: dict[int, str]
+    followed: frozenset[int]
+    next_cursor: str | None
+
+
+@dataclass
+class _Session:
+    started: int  # epoch seconds of the first page
+    served: list[int] = field(default_factory=list)
+    run: Run = field(default_factory=Run)
+
+
+# --- Cursor -------------------------------------------------------------------------------------
+
+
+def _encode(session: _Session) -> str:
+    state = {
+        "t": session.started,
+        "s": session.served[-MAX_SERVED:],
+        "p": session.run.position,
+        "c": session.run.last_creator,
+        "h": "".join("1" if hard else "0" for hard in session.run.recent_hard),
+    }
+    return signing.dumps(state, salt=CURSOR_SALT, compress=True)
+
+
+def _decode(cursor: str) -> _Session:
+    try:
+        state = signing.loads(cursor, salt=CURSOR_SALT)
+        served, position, creator, hard = state["s"], state["p"], state["c"], state["h"]
+        if not (
+            isinstance(state["t"], int)
+            and isinstance(served, list)
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in served)
+            and isinstance(position, int)
+            and position >= 0
+            and (creator is None or isinstance(creator, int))
+            and isinstance(hard, str)
+            and set(hard) <= {"0", "1"}
+        ):
+            raise ValueError
+    except (signing.BadSignature, ValueError, KeyError, TypeError):
+        raise InvalidInput("The cursor is not valid.", field="cursor") from None
+    run = Run(position=position, last_creator=creator, recent_hard=[c == "1" for c in hard])
+    return _Session(started=state["t"], served=served, run=run)
+
+
+# --- The page -----------------------------------------------------------------------------------
+
+
+def for_you(*, viewer, cursor: str | None, size: int) -> ForYouPage:
+    now = timezone.now()
+    session = _decode(cursor) if cursor else _Session(started=int(now.timestamp()))
+    catalogue = live_catalogue()
+    policy = current_policy()
+    privacy = viewer.privacy
+    followed = frozenset(account_selectors.followed_ids(viewer.user_id))
+    if privacy.personalized and viewer.actor:
+        ranked, why, interests = _personalized(viewer, catalogue, policy, followed, now=now)
+    else:
+        ranked, why, interests = _general(viewer, catalogue, privacy.region, now=now)
+    excluded = set(session.served) | _hidden(viewer, catalogue, now=now)
+    ranked = [p for p in ranked if p.post_id not in excluded]
+    explored, why_explored = _explored(
+        viewer, session, interests, excluded, catalogue, policy, size
+    )
+    page = fill(
+        ranked,
+        explored,
+        run=session.run,
+        size=size,
+        share=policy.exploration_share,
+        plain_min=policy.plain_min,
+        plain_window=policy.plain_window,
+    )
+    session.served += [p.post_id for p in page]
+    more = len(page) == size and any(p.post_id not in session.served for p in ranked)
+    shown = {p.post_id: (why_explored if p.explored else why)[p.post_id] for p in page}
+    handles = catalogue.handles
+    return ForYouPage(
+        post_ids=[p.post_id for p in page],
+        why=shown,
+        reasons={
+            p.post_id: reasons.text(shown[p.post_id], creator=handles.get(p.creator_id, ""))
+            for p in page
+        },
+        followed=followed,
+        next_cursor=_encode(session) if more else None,
+    )
+
+
+def _hidden(viewer, catalogue: Catalogue, *, now: datetime) -> set[int]:
+    """The viewer's own posts, what they marked not interested and what they finished in the
+    last day (their explicit wishes, honoured whatever their personalization choice)."""
+    own = {v.post_id for v in catalogue.videos.values() if v.creator_id == viewer.user_id}
+    return own | hidden_ids(viewer, now=now)
+
+
+def _pick(video: Video, *, explored: bool = False) -> Pick:
+    return Pick(video.post_id, video.creator_id, video.hard_sell, explored)
+
+
+# --- Not personalized ---------------------------------------------------------------------------
+
+
+def _general(viewer, catalogue: Catalogue, region: str, *, now: datetime):
+    popular = counters.popular_in_region(region, limit=POPULAR_LIMIT)
+    name = account_selectors.region_name(region)
+    why = {p.post_id: reasons.Why(p.source, name) for p in sources.popular(catalogue, popular)}
+    for proposal in sources.backfill(catalogue, exclude=set(why), now=now):
+        why[proposal.post_id] = reasons.Why(proposal.source)
+    ranked = [_pick(catalogue.videos[post_id]) for post_id in why]
+    return ranked, why, exploration.Interests()
+
+
+# --- Personalized -------------------------------------------------------------------------------
+
+
+def _personalized(viewer, catalogue: Catalogue, policy: Policy, followed, *, now: datetime):
+    model = current_model()
+    preferences = preferences_of(viewer.actor)
+    history = history_store().recent(viewer.actor, since=preferences.reset_at)
+    profile = build_profile(history, catalogue, now=now, preferences=preferences)
+    carted = _carted_categories(profile)
+    popular = counters.popular_in_region(viewer.privacy.region, limit=POPULAR_LIMIT)
+    proposals = _proposals(model, history, profile, catalogue, followed, carted, popular, now)
+    videos = [catalogue.videos[p.post_id] for p in proposals]
+    scored = _score(model, history, profile, videos, followed, carted, policy, now=now)
+    name = account_selectors.region_name(viewer.privacy.region)
+    why = {}
+    for proposal, video, (_, terms) in zip(proposals, videos, scored, strict=True):
+        detail = _detail(proposal, video, profile, catalogue, region_name=name)
+        why[video.post_id] = reasons.Why(
+            proposal.source, detail, reasons.top_factors(terms, policy.weights)
+        )
+    # Videos the viewer already met (not finished today) are kept for when the new run out.
+    order = sorted(
+        zip(videos, scored, strict=True),
+        key=lambda vs: (vs[0].post_id in profile.seen, -vs[1][0], -vs[0].post_id),
+    )
+    ranked = [_pick(video) for video, _ in order]
+    return ranked, why, _interests(profile)
+
+
+def _carted_categories(profile: ViewerProfile) -> frozenset[int]:
+    if not profile.carted:
+        return frozenset()
+    facts = catalog_selectors.product_facts(profile.carted[:20])
+    return frozenset(f.category_id for f in facts.values() if f.category_id is not None)
+
+
+def _proposals(
+    model: LiveModel,
+    history: list[Interaction],
+    profile: ViewerProfile,
+    catalogue: Catalogue,
+    followed: frozenset[int],
+    carted: frozenset[int],
+    popular: list[int],
+    now: datetime,
+) -> list[sources.Proposal]:
+    engine, _ = sources.engine_proposals(model, history, catalogue, now=now)
+    by_source = {
+        "followed": sources.followed(catalogue, followed),
+        "carted": sources.carted_related(catalogue, carted),
+        "hashtag": sources.hashtag_trending(catalogue, profile, popular=popular),
+        "engine": engine,
+        "fresh": sources.fresh(catalogue, now=now),
+        "popular_region": sources.popular(catalogue, popular),
+    }
+    claimed: dict[int, sources.Proposal] = {}
+    for name in CLAIM_ORDER:
+        for proposal in by_source[name]:
+            claimed.setdefault(proposal.post_id, proposal)
+    if len(claimed) < MIN_CANDIDATES:
+        for proposal in sources.backfill(catalogue, exclude=set(claimed), now=now):
+            claimed.setdefault(proposal.post_id, proposal)
+            if len(claimed) >= MIN_CANDIDATES:
+                break
+    return list(claimed.values())
+
+
+def _score(model, history, profile, videos, followed, carted, policy: Policy, *, now):
+    """(score, weighted terms) of each video for this viewer."""
+    if not videos:
+        return []
+    batch = None
+    if model.engine is not None:
+        batch = sources.viewer_batch(history, model.codes, n_items=len(model.codes), now=now)
+    view = sources.engine_view(model, batch, videos)
+    context = ViewerContext.of(profile, followed=followed, carted_categories=carted)
+    features = feature_matrix(
+        context,
+        videos,
+        engine_scores=[view.scores[v.post_id] for v in videos],
+        engine_proposed=[view.proposed[v.post_id] for v in videos],
+        base=model.base,
+        now=now,
+    )
+    predictions = model.outcomes.predict(features)
+    scored = value(predictions, videos, weights=policy.weights, base=model.base)
+    return [(s.score, s.terms) for s in scored]
+
+
+def _detail(
+    proposal: sources.Proposal,
+    video: Video,
+    profile: ViewerProfile,
+    catalogue: Catalogue,
+    *,
+    region_name: str,
+) -> str | None:
+    """The name the reason shows: the matched hashtag or category, or for the engine's
+    personal sources the video's hashtag the viewer likes most."""
+    if proposal.source == "hashtag" and proposal.detail is not None:
+        return catalogue.hashtag_names.get(proposal.detail)
+    if proposal.source == "carted" and proposal.detail is not None:
+        return catalogue.category_names.get(proposal.detail)
+    if proposal.source == "popular_region":
+        return region_name
+    if proposal.source in reasons.PERSONAL_SOURCES:
+        liked = [(profile.hashtags.get(t, 0.0), t) for t in video.hashtags]
+        best = max(liked, default=(0.0, 0))
+        return catalogue.hashtag_names.get(best[1]) if best[0] > 0 else None
+    return None
+
+
+def _interests(profile: ViewerProfile) -> exploration.Interests:
+    return exploration.Interests(
+        hashtags=frozenset(k for k, _ in profile.liked("hashtag", limit=10)),
+        creators=frozenset(k for k, _ in profile.liked("creator", limit=10)),
+        categories=frozenset(k for k, _ in profile.liked("category", limit=5)),
+    )
+
+
+# --- Exploration --------------------------------------------------------------------------------
+
+
+def _explored(
+    viewer, session: _Session, interests, excluded: set[int], catalogue, policy: Policy, size: int
+) -> tuple[list[Pick], dict[int, reasons.Why]]:
+    """Candidates for this page's exploration slots, by Thompson sampling (exploration.py)."""
+    slots = exploration_slots(session.run.position, size, policy.exploration_share)
+    if not slots:
+        return [], {}
+    rng = random.Random(f"{viewer.actor}:{session.started}:{session.run.position}")
+    picks = exploration.pick_for(interests=interests, exclude=excluded, n=slots + 1, rng=rng)
+    explored, why = [], {}
+    for pick in picks:
+        video = catalogue.videos.get(pick.post_id)
+        if video is None:
+            continue
+        kind, _, detail = pick.matched.partition(":")
+        why[video.post_id] = reasons.Why(f"explore:{kind}", detail or None)
+        explored.append(_pick(video, explored=True))
+    return explored, why
