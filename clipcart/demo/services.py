@@ -42,6 +42,8 @@ from clipcart.catalog.models import (
 )
 from clipcart.checkout.models import Cart, CartLine
 from clipcart.core.errors import Conflict, InvalidInput
+from clipcart.feed import exploration as feed_exploration
+from clipcart.feed.foryou import training as feed_training
 from clipcart.fulfillment import clock
 from clipcart.inventory.models import Reservation, Stock
 from clipcart.media.models import Comment, Like
@@ -180,6 +182,10 @@ def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: boo
         fulfillment.seed(base=base)
         returns.seed(base=base)
         ledger.seed(base=base)  # books all of the above, settles, and pays out
+    # For You learns from the history just written, as beat would do within hours, and the
+    # week's new videos enter exploration: the demo's feed is personalized from the start.
+    feed_exploration.promote_explored_videos()
+    feed_training.retrain()
     return SeedReport(
         people=len(world.people),
         shops=len(world.shops),

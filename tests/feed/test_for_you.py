@@ -1,0 +1,347 @@
+"""The live For You recommender: it learns from consenting adults' events, a viewer's newest
+events change their next page, the feed rules hold, the operator's weights matter, privacy
+choices are honoured, and bad cursors are refused."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from clipcart.feed import services as feed_services
+from clipcart.feed.foryou import training
+from clipcart.feed.foryou.catalogue import Counts, Video
+from clipcart.feed.foryou.features import BaseRates
+from clipcart.feed.foryou.outcomes import value
+from clipcart.feed.foryou.rules import Pick, Run, fill
+from clipcart.feed.models import Event, RankerModel, RankingPolicy
+from clipcart.media import services as media_services
+from clipcart.media.models import Post
+from tests.conftest import ApiClient
+from tests.factories import UserFactory, make_post
+
+pytestmark = pytest.mark.django_db
+
+NICHES = ("booktok", "cleantok")
+
+
+def send(user, events: list[dict]) -> None:
+    feed_services.ingest_events(user=user, session_key=None, events=events)
+
+
+def watch(video_id: int, *, at: datetime, complete: bool, liked: bool = False) -> list[dict]:
+    ms = int(at.timestamp() * 1000)
+    events = [
+        {"id": uuid.uuid4().hex, "type": "impression", "ts": ms, "video_id": video_id},
+        {
+            "id": uuid.uuid4().hex,
+            "type": "view_progress",
+            "ts": ms + 1000,
+            "video_id": video_id,
+            "watch_ms": 8000 if complete else 900,
+        },
+    ]
+    if complete:
+        events.append(
+            {"id": uuid.uuid4().hex, "type": "complete", "ts": ms + 8000, "video_id": video_id}
+        )
+    if liked:
+        events.append(
+            {"id": uuid.uuid4().hex, "type": "like", "ts": ms + 2000, "video_id": video_id}
+        )
+    return events
+
+
+@pytest.fixture(autouse=True)
+def _light_training(monkeypatch):
+    """Fewer trees and ALS sweeps: the tests check what is learned, not how finely."""
+    config = replace(training.ENGINE_CONFIG, trees=40, als_iterations=5)
+    monkeypatch.setattr(training, "ENGINE_CONFIG", config)
+
+
+@pytest.fixture
+def niche_videos(db):
+    """Twelve videos in each of two niches, by six creators (three per niche)."""
+    creators = {niche: [UserFactory(is_creator=True) for _ in range(3)] for niche in NICHES}
+    return {
+        niche: [
+            make_post(
+                creator=creators[niche][n % 3],
+                caption=f"video {n} #{niche}",
+                published_ago=timedelta(days=6, hours=n),
+            ).pk
+            for n in range(12)
+        ]
+        for niche in NICHES
+    }
+
+
+@pytest.fixture
+def community(niche_videos):
+    """Forty consenting adults, each into one niche: they finish (and often like) their niche's
+    videos and skip the other's, over the last five days."""
+    now = timezone.now()
+    viewers = []
+    for n in range(40):
+        viewer = UserFactory(personalization=True)
+        niche, other = (NICHES[n % 2], NICHES[1 - n % 2])
+        events: list[dict] = []
+        for k, video in enumerate(niche_videos[niche][(n // 2) % 4 :][:8]):
+            at = now - timedelta(days=5) + timedelta(hours=14 * k, minutes=n)
+            events += watch(video, at=at, complete=True, liked=k % 3 == 0)
+        for k, video in enumerate(niche_videos[other][:3]):
+            events += watch(video, at=now - timedelta(days=1, minutes=n + k), complete=False)
+        send(viewer, events)
+        viewers.append(viewer)
+    feed_services.roll_up_events()
+    return viewers
+
+
+def page(api, **params) -> dict:
+    answer = api.get("/feed", data=params)
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def test_retraining_learns_only_from_adults_who_said_yes(community, niche_videos):
+    refused = UserFactory(personalization=False)
+    minor = UserFactory(
+        personalization=True, birth_date=timezone.localdate() - timedelta(days=3650)
+    )
+    for person in (refused, minor):
+        send(person, watch(niche_videos["booktok"][0], at=timezone.now(), complete=True))
+    allowed = Event.objects.filter(user__in=community).count()
+
+    model_id = training.retrain()
+
+    model = RankerModel.objects.get(pk=model_id)
+    assert model.events == allowed
+    assert model.summary["engine"] is True
+    assert "completion" in model.summary["learned"]
+
+
+def test_a_fresh_shopper_who_finishes_booktok_videos_sees_books_on_the_next_page(
+    community, niche_videos
+):
+    training.retrain()
+    shopper = UserFactory(personalization=True)
+    api = ApiClient(shopper)
+    books = set(niche_videos["booktok"])
+    first = page(api, size=8)
+    watched = [v for v in niche_videos["booktok"] if v in {i["video_id"] for i in first["items"]}]
+    watched = (watched + niche_videos["booktok"])[:3]
+    now = timezone.now()
+    send(
+        shopper,
+        [
+            e
+            for n, v in enumerate(watched)
+            for e in watch(v, at=now - timedelta(minutes=5 - n), complete=True)
+        ],
+    )
+
+    items = page(api, size=8)["items"]
+
+    shown_books = [i for i in items if i["video_id"] in books]
+    assert len(shown_books) >= 6, [i["reason"] for i in items]
+    assert not {i["video_id"] for i in items} & set(watched)  # finished today: not again
+    personal = [i for i in shown_books if i["why"]["source"] not in ("popular_region", "fresh")]
+    assert personal and all(i["reason"] for i in personal)
+    assert any("booktok" in i["reason"] for i in shown_books)
+
+
+def test_turning_personalization_off_shows_what_is_popular_in_the_region(community, niche_videos):
+    training.retrain()
+    shopper = UserFactory(personalization=True, region="US")
+    send(
+        shopper,
+        [
+            e
+            for v in niche_videos["booktok"][:3]
+            for e in watch(v, at=timezone.now(), complete=True)
+        ],
+    )
+    shopper.personalization = False
+    shopper.save()
+
+    items = page(ApiClient(shopper), size=8)["items"]
+
+    assert {i["why"]["source"] for i in items} <= {"popular_region", "fresh", "recent"}
+    assert items[0]["reason"] == "Popular in United States of America"
+
+
+def test_a_minor_gets_no_profiling_whatever_they_chose(community, niche_videos):
+    minor = UserFactory(
+        personalization=True, birth_date=timezone.localdate() - timedelta(days=5000)
+    )
+    send(
+        minor,
+        [
+            e
+            for v in niche_videos["booktok"][:3]
+            for e in watch(v, at=timezone.now(), complete=True)
+        ],
+    )
+
+    items = page(ApiClient(minor), size=8)["items"]
+
+    assert {i["why"]["source"] for i in items} <= {"popular_region", "fresh", "recent"}
+
+
+def test_a_forged_or_edited_cursor_is_refused(api, niche_videos):
+    cursor = page(api, size=3)["next_cursor"]
+    assert cursor
+
+    for forged in (cursor[:-2] + "xx", "eyJ0IjogMX0", "not a cursor", cursor + "a"):
+        answer = api.get("/feed", data={"cursor": forged})
+        assert answer.status_code == 422
+        assert answer.json()["error"]["field"] == "cursor"
+
+
+def test_pages_never_repeat_and_no_creator_twice_in_a_row(api, niche_videos):
+    served: list[dict] = []
+    cursor = None
+    for _ in range(10):
+        answer = page(api, size=5, **({"cursor": cursor} if cursor else {}))
+        served += answer["items"]
+        cursor = answer["next_cursor"]
+        if not cursor:
+            break
+
+    ids = [i["video_id"] for i in served]
+    assert len(ids) == len(set(ids)) == 24
+    creators = [i["creator"]["handle"] for i in served]
+    assert all(a != b for a, b in itertools.pairwise(creators))
+
+
+def test_events_about_deleted_videos_are_accepted_and_the_feed_goes_on(
+    personalized, shopper_api, niche_videos
+):
+    gone = niche_videos["booktok"][0]
+    post = Post.objects.get(pk=gone)
+    media_services.remove_post(editor=post.creator, post_id=gone)
+    answer = shopper_api.post(
+        "/events",
+        {"events": watch(gone, at=datetime.now(UTC), complete=True)},
+    )
+    assert answer.status_code == 202
+    feed_services.roll_up_events()
+
+    items = page(shopper_api, size=20)["items"]
+
+    assert items and gone not in {i["video_id"] for i in items}
+
+
+def test_the_shoppable_cap_holds_across_pages(api, creator, product):
+    for n in range(9):
+        make_post(creator=UserFactory(), products=[product] if n % 3 else None, caption=f"v{n}")
+    RankingPolicy.objects.update_or_create(pk=1, defaults={"plain_min": 1, "plain_window": 2})
+    cache.clear()
+    hard: list[bool] = []
+    cursor = None
+    while True:
+        answer = page(api, size=2, **({"cursor": cursor} if cursor else {}))
+        hard += [bool(i["products"]) for i in answer["items"]]
+        cursor = answer["next_cursor"]
+        if not cursor:
+            break
+
+    assert all(not (a and b) for a, b in itertools.pairwise(hard))
+    assert hard.count(False) == 3
+
+
+def test_a_sold_out_video_is_not_promoted_for_its_products():
+    base = BaseRates()
+    counts = Counts(views=100, completions=50, anchor_clicks=30, add_to_carts=20, purchases=5)
+    kwargs = dict(creator_id=1, published_at=datetime.now(UTC), duration_ms=8000)
+    in_stock = Video(
+        1,
+        paid_partnership=False,
+        hashtags=(),
+        products=(9,),
+        categories=(),
+        sold_out=False,
+        counts=counts,
+        **kwargs,
+    )
+    sold_out = Video(
+        2,
+        paid_partnership=False,
+        hashtags=(),
+        products=(9,),
+        categories=(),
+        sold_out=True,
+        counts=counts,
+        **kwargs,
+    )
+    predictions = {
+        o: [0.2, 0.2]
+        for o in (
+            "completion",
+            "like",
+            "share",
+            "follow",
+            "anchor_click",
+            "add_to_cart",
+            "purchase",
+            "negative",
+        )
+    }
+    weights = dict.fromkeys(predictions, 1.0) | {"negative": -8.0}
+
+    available, gone = value(predictions, [in_stock, sold_out], weights=weights, base=base)
+
+    assert gone.score < available.score
+    assert gone.terms["purchase"] == gone.terms["add_to_cart"] == gone.terms["anchor_click"] == 0
+
+
+def test_completion_is_judged_against_videos_of_the_same_length():
+    base = BaseRates(completion_by_length=(0.8, 0.6, 0.4, 0.2, 0.1))
+    now = datetime.now(UTC)
+    short = Video(1, 1, now, 9_000, False, (), (), (), False)
+    long = Video(2, 2, now, 150_000, False, (), (), (), False)
+    # Each finished twice as often as ordinary videos of its own length.
+    predictions = {
+        o: [0.05, 0.05]
+        for o in ("like", "share", "follow", "anchor_click", "add_to_cart", "purchase", "negative")
+    }
+    predictions["completion"] = [1.0, 0.2]
+    weights = dict.fromkeys(predictions, 1.0)
+
+    a, b = value(predictions, [short, long], weights=weights, base=base)
+
+    assert a.terms["completion"] == pytest.approx(1.25)
+    assert b.terms["completion"] == pytest.approx(2.0)  # the long one is the better of its kind
+
+
+def test_the_operators_weights_change_the_order(personalized, shopper_api, creator):
+    from clipcart.feed.models import PostStats
+
+    shared = make_post(creator=creator, caption="shared a lot", published_ago=timedelta(days=2))
+    finished = make_post(
+        creator=UserFactory(), caption="finished a lot", published_ago=timedelta(days=2)
+    )
+    PostStats.objects.create(post=shared, views=1000, completions=100, shares=300)
+    PostStats.objects.create(post=finished, views=1000, completions=990, shares=0)
+    first = [i["video_id"] for i in page(shopper_api)["items"]]
+    RankingPolicy.objects.update_or_create(pk=1, defaults={"w_share": 0.0, "w_completion": 5.0})
+    cache.clear()
+
+    second = [i["video_id"] for i in page(shopper_api)["items"]]
+
+    assert first[0] == shared.pk
+    assert second[0] == finished.pk
+
+
+def test_exploration_keeps_its_share_of_slots():
+    ranked = [Pick(n, n, False) for n in range(100)]
+    explored = [Pick(1000 + n, 1000 + n, False, explored=True) for n in range(20)]
+
+    page = fill(ranked, explored, run=Run(), size=100, share=0.08, plain_min=0, plain_window=3)
+
+    assert sum(p.explored for p in page) == 8
