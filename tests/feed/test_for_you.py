@@ -4,6 +4,7 @@ choices are honoured, and bad cursors are refused."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
 from dataclasses import replace
@@ -345,3 +346,25 @@ def test_exploration_keeps_its_share_of_slots():
     page = fill(ranked, explored, run=Run(), size=100, share=0.08, plain_min=0, plain_window=3)
 
     assert sum(p.explored for p in page) == 8
+
+
+def test_beat_retrains_the_model_and_the_command_reports_it(community):
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from clipcart.feed import tasks
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"feed.retrain_recommender", "feed.promote_explored_videos"} <= schedule
+    model_id = tasks.retrain_recommender.delay().get()
+    assert RankerModel.objects.filter(pk=model_id).exists()
+
+    out = io.StringIO()
+    call_command("retrain_recommender", stdout=out)
+    assert "outcomes learned" in out.getvalue()
+    assert RankerModel.objects.count() == 2
+
+
+def test_retraining_with_no_events_stores_nothing():
+    assert training.retrain() is None
+    assert not RankerModel.objects.exists()

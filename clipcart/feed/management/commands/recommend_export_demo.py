@@ -10,18 +10,9 @@ from collections.abc import Iterator
 
 from django.core.management import BaseCommand, CommandError
 
+from clipcart.feed.foryou.profile import ENGAGED
 from clipcart.feed.models import Event
 from clipcart.feed.recsys import write_log
-
-ENGAGED = [
-    Event.Type.VIEW_PROGRESS,
-    Event.Type.COMPLETE,
-    Event.Type.LIKE,
-    Event.Type.SHARE,
-    Event.Type.ANCHOR_CLICK,
-    Event.Type.ADD_TO_CART,
-    Event.Type.PURCHASE,
-]
 
 
 def engaged_rows() -> Iterator[tuple[str, str, int]]:
