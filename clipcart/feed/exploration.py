@@ -40,6 +40,7 @@ from clipcart.catalog import selectors as catalog_selectors
 from clipcart.media import selectors as media_selectors
 from clipcart.media.models import Anchor, Post, PostHashtag
 
+from . import counters
 from .models import Exploration, PostStats
 
 # Impressions each pool gives a video before it is judged. Tier 0, among matching viewers
@@ -107,21 +108,18 @@ class Record:
 
 
 def post_records(post_ids: list[int]) -> dict[int, Record]:
-    """Impressions and successes of each post (one query): the rolled-up counters and likes."""
-    rows = Post.objects.filter(pk__in=post_ids).values_list(
-        "pk",
-        "like_count",
-        "stats__views",
-        "stats__completions",
-        "stats__shares",
-        "stats__anchor_clicks",
-        "stats__add_to_carts",
-    )
+    """Impressions and successes of each post, from the live counters (exact in real time with
+    Redis, as of the last roll-up without)."""
     records: dict[int, Record] = {}
-    for pk, likes, views, *positives in rows:
-        impressions = views or 0
-        successes = likes + sum(count or 0 for count in positives)
-        records[pk] = Record(impressions, min(successes, impressions))
+    for pk, counts in counters.post_counts(post_ids).items():
+        successes = (
+            counts.completions
+            + counts.likes
+            + counts.shares
+            + counts.anchor_clicks
+            + counts.add_to_carts
+        )
+        records[pk] = Record(counts.impressions, min(successes, counts.impressions))
     return records
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -23,21 +24,33 @@ from clipcart.feed.models import Exploration
 from clipcart.media.models import Hashtag
 from tests.factories import UserFactory, make_post, make_product
 
+from .test_history import live_redis  # noqa: F401 (a fixture: the counters' Redis database)
+
 pytestmark = pytest.mark.django_db
 NOBODY = Interests()
 
 
+@pytest.fixture(autouse=True)
+def counters(settings, request):
+    """In the run with REDIS_URL set the live counters are Redis hashes: a database of this
+    test's own, emptied before and after. Otherwise they are the rolled-up PostStats."""
+    if settings.REDIS_URL:
+        request.getfixturevalue("live_redis")
+
+
 def watch(post, *, impressions: int, completions: int = 0, shares: int = 0) -> None:
-    """Viewers' events about `post`, ingested and rolled up as the feed page reports them."""
+    """Viewers' events about `post`, ingested (with what ingestion does after its commit) and
+    rolled up, as the feed page reports them."""
     kinds = ["impression"] * impressions + ["complete"] * completions + ["share"] * shares
     now = timezone.now().isoformat()
     events = [
         {"id": uuid.uuid4().hex, "type": kind, "ts": now, "video_id": post.pk} for kind in kinds
     ]
     for start in range(0, len(events), services.MAX_BATCH):
-        services.ingest_events(
-            user=None, session_key=uuid.uuid4().hex, events=events[start : start + 500]
-        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.ingest_events(
+                user=None, session_key=uuid.uuid4().hex, events=events[start : start + 500]
+            )
     services.roll_up_events()
 
 

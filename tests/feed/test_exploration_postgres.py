@@ -14,7 +14,7 @@ from clipcart.feed import exploration
 from clipcart.feed.models import Exploration
 from tests.factories import UserFactory, make_post
 
-from .test_exploration import watch
+from .test_exploration import counters, live_redis, watch  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WORKERS = 6
