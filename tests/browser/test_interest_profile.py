@@ -17,6 +17,7 @@ from .conftest import DESKTOP, screenshot
 
 pytestmark = [pytest.mark.browser]
 books, booktok, cleaner, cleantok = shared.books, shared.booktok, shared.cleaner, shared.cleantok
+_empty_redis_history = shared._empty_redis_history  # autouse here too
 
 
 def sign_in(page, username: str, next_url: str) -> None:

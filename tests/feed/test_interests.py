@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from django.test import TestCase
 from django.utils import timezone
 
@@ -26,6 +27,21 @@ pytestmark = pytest.mark.django_db
 
 
 # --- Shared fixtures and helpers ----------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis_history(settings):
+    """With REDIS_URL set, viewers' recent histories live in that Redis database, which the
+    per-test cache clearing does not reach (the cache has its own): empty it around each test,
+    so no history left by an earlier test or run (user ids repeat across runs) leaks in."""
+    if not settings.REDIS_URL:
+        yield
+        return
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+    client.close()
 
 
 def watch(post, *types: str, user=None, session_key: str | None = None, minutes_ago: int = 5):

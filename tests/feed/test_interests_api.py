@@ -19,6 +19,8 @@ from .test_interests import enjoy, tag, watch
 
 # The shared fixtures, by name (the booktok video needs books; cleantok, its cleaner).
 books, booktok, cleaner, cleantok = shared.books, shared.booktok, shared.cleaner, shared.cleantok
+_empty_redis_history = shared._empty_redis_history  # autouse here too
+_empty_redis_history = shared._empty_redis_history  # autouse here too
 
 pytestmark = pytest.mark.django_db
 

@@ -21,6 +21,7 @@ from .test_interests import enjoy, tag, watch
 
 pytestmark = pytest.mark.django_db
 books, booktok, cleaner, cleantok = shared.books, shared.booktok, shared.cleaner, shared.cleantok
+_empty_redis_history = shared._empty_redis_history  # autouse here too
 
 
 def person_columns() -> set[tuple[str, str]]:

@@ -19,6 +19,7 @@ from tests.feed.test_interests import enjoy, tag, watch
 
 pytestmark = pytest.mark.django_db
 books, booktok, cleaner, cleantok = shared.books, shared.booktok, shared.cleaner, shared.cleantok
+_empty_redis_history = shared._empty_redis_history  # autouse here too
 PAGE = "/settings/interests/"
 HTMX = {"HX-Request": "true"}
 
