@@ -3,7 +3,9 @@
 - no two consecutive videos by one creator (where any other candidate allows it);
 - the shoppable cap: at least `plain_min` of every `plain_window` consecutive videos are not a
   hard sell (no tagged products, not a paid partnership) — the balance between entertainment and
-  commerce; when only hard sells are left and the cap forbids them, the page ends early;
+  commerce. It holds while any video without a hard sell is left to show; once none is, the
+  feed goes on with the rest instead of ending (a catalogue of only shoppable videos cannot be
+  balanced by ordering it);
 - a fixed share of slots kept for exploration, at the same positions for everyone
   (`exploration_slot`), so the share holds over a session whatever the page size.
 
@@ -81,6 +83,10 @@ def fill(
         if exploration_slot(run.position, share):
             pick = _first(explored, spread)
         pick = pick or _first(ranked, spread) or _first(ranked, capped)
+        # Nothing passes the cap only when no video without a hard sell is left at all: the
+        # feed then goes on with the best of the rest rather than ending.
+        pick = pick or _first(ranked, lambda p: p.creator_id != run.last_creator)
+        pick = pick or (ranked[0] if ranked else None)
         if pick is None:
             break
         for pool in (ranked, explored):
