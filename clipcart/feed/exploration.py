@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -295,6 +295,51 @@ def promote_explored_videos(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     enrolled = enroll_new_videos(now=now)
     return enrolled + _sync_and_decide(now=now)
+
+
+# --- The operator's overview ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierSummary:
+    tier: int
+    budget: int
+    matched_only: bool  # shown only to viewers whose interests match
+    exploring: int
+    graduated: int
+    stopped: int
+    pool_rate: float  # the rate a video must beat to leave this pool upwards
+
+
+def tier_summaries() -> list[TierSummary]:
+    """Each pool with how many videos are in it by status and its current bar (two or three
+    queries)."""
+    counts = Counter(
+        {
+            (row["tier"], row["status"]): row["n"]
+            for row in Exploration.objects.values("tier", "status").annotate(n=Count("pk"))
+        }
+    )
+    rates = pool_rates()
+    return [
+        TierSummary(
+            tier=tier,
+            budget=budget,
+            matched_only=tier < MATCHED_TIERS,
+            exploring=counts[(tier, Exploration.Status.EXPLORING)],
+            graduated=counts[(tier, Exploration.Status.GRADUATED)],
+            stopped=counts[(tier, Exploration.Status.STOPPED)],
+            pool_rate=rates[tier],
+        )
+        for tier, budget in enumerate(TIER_BUDGETS)
+    ]
+
+
+def recent_explorations(*, limit: int = 20) -> list[Exploration]:
+    """The newest explorations with their posts and creators (one query)."""
+    return list(
+        Exploration.objects.select_related("post__creator").order_by("-started_at", "-pk")[:limit]
+    )
 
 
 # --- Serving ------------------------------------------------------------------------------------
