@@ -10,9 +10,12 @@ from .models import (
     Event,
     Exploration,
     HashtagDay,
+    InterestRemoval,
+    InterestReset,
     PostStats,
     RankerModel,
     RankingPolicy,
+    RegionPostDay,
 )
 
 
@@ -70,6 +73,35 @@ class CreatorDayAdmin(ReadOnlyAdmin):
     list_display = ("creator", "day", "views")
     search_fields = ("creator__username",)
     date_hierarchy = "day"
+
+
+@admin.register(RegionPostDay)
+class RegionPostDayAdmin(ReadOnlyAdmin):
+    list_display = ("region", "post", "day", "views")
+    list_filter = ("region",)
+    search_fields = ("post__caption",)
+    date_hierarchy = "day"
+
+
+class ViewerChoiceAdmin(ReadOnlyAdmin):
+    """A viewer's own edits of their interest profile: theirs to make and undo, not the
+    operator's (erasing the viewer's data deletes them)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InterestRemoval)
+class InterestRemovalAdmin(ViewerChoiceAdmin):
+    list_display = ("actor", "kind", "key", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("actor",)
+
+
+@admin.register(InterestReset)
+class InterestResetAdmin(ViewerChoiceAdmin):
+    list_display = ("actor", "reset_at")
+    search_fields = ("actor",)
 
 
 class RankingPolicyForm(forms.ModelForm):
