@@ -369,3 +369,20 @@ def test_beat_retrains_the_model_and_the_command_reports_it(community):
 def test_retraining_with_no_events_stores_nothing():
     assert training.retrain() is None
     assert not RankerModel.objects.exists()
+
+
+def test_a_personalized_page_costs_the_same_queries_for_any_page_size(community, niche_videos):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    training.retrain()
+    viewer = community[0]
+    api = ApiClient(viewer)
+    page(api, size=13)  # warm-up: the share code is made on the first request
+
+    def queries(size: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert len(page(api, size=size)["items"]) == size
+        return len(captured)
+
+    assert queries(13) == queries(20)
