@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.template.defaultfilters import pluralize
 
+from clipcart.accounts import selectors as account_selectors
 from clipcart.core.errors import DomainError
 from clipcart.core.money import CURRENCIES
 
@@ -75,6 +76,44 @@ class RegisterForm(ServiceForm):
         help_text="At least 8 characters, not only digits, not a common password.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    birth_date = forms.DateField(
+        label="Date of birth",
+        help_text="You must be 13 or older. Under 18, your feed and ads are never based on "
+        "what you do here. It can't be changed later.",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+
+
+# --- Feed privacy --------------------------------------------------------------------------------
+
+
+class PersonalizationForm(ServiceForm):
+    personalization = forms.TypedChoiceField(
+        label="Personalized For You",
+        choices=[("on", "On"), ("off", "Off")],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )
+
+
+class BirthDateForm(ServiceForm):
+    birth_date = forms.DateField(
+        label="Your date of birth",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+
+
+class RegionForm(ServiceForm):
+    # A plain text field under a select: the accounts service is the one place that knows
+    # which codes are regions, and its error is the one shown.
+    region = forms.CharField(label="Country or region", required=False, max_length=8)
+
+    def __init__(self, *args, default_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        default = [("", f"Default ({default_name})" if default_name else "Default")]
+        self.fields["region"].widget = forms.Select(
+            choices=[*default, *account_selectors.region_choices()]
+        )
 
 
 # --- Cart and checkout ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from clipcart.accounts import selectors as account_selectors
 from clipcart.accounts import services as account_services
 from clipcart.affiliate import services as affiliate_services
 from clipcart.checkout import services as checkout_services
+from clipcart.feed.selectors import SESSION_CHOICE_KEY
 from clipcart.web.forms import LoginForm, RegisterForm
 
 from .support import safe_next
@@ -41,10 +42,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 def register(request: HttpRequest) -> HttpResponse:
+    """A new account asks for a date of birth (under-18 accounts get no profiling). An answer
+    to "personalize your feed?" given before signing up is kept, so it is not asked twice."""
     next_url = safe_next(request, reverse("web:home"))
     form = RegisterForm(request.POST) if request.method == "POST" else RegisterForm()
+    answered = request.session.get(SESSION_CHOICE_KEY)
     if request.method == "POST" and form.submit(
-        lambda data: account_services.register_user(**data)
+        lambda data: account_services.register_user(**data, personalization=answered)
     ):
         _sign_in(request, form.result)
         messages.success(request, f"Welcome to Clipcart, {form.result.username}!")
