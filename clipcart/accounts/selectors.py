@@ -29,6 +29,15 @@ def handles_of(user_ids) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "username"))
 
 
+def follows_of(user_id: int):
+    """The creators a person follows, oldest first: (creator id, handle, followed at), lazily."""
+    return (
+        Follow.objects.filter(follower_id=user_id)
+        .order_by("created_at", "id")
+        .values_list("creator_id", "creator__username", "created_at")
+    )
+
+
 def creator_by_handle(handle: str) -> User:
     user = User.objects.filter(username__iexact=handle, is_active=True).first()
     if user is None:

@@ -332,27 +332,17 @@ def _events(viewer: Viewer) -> Iterator[dict]:
 
 
 def _follows(user_id: int | None) -> Iterator[dict]:
-    # Read-only, straight from accounts' table: accounts has no selector of a person's follows
-    # with their dates yet (the export needs both).
-    from clipcart.accounts.models import Follow
-
     if not user_id:
         return
-    rows = Follow.objects.filter(follower_id=user_id).order_by("created_at", "id")
-    for creator_id, handle, at in rows.values_list(
-        "creator_id", "creator__username", "created_at"
-    ).iterator(chunk_size=EXPORT_CHUNK):
+    rows = account_selectors.follows_of(user_id).iterator(chunk_size=EXPORT_CHUNK)
+    for creator_id, handle, at in rows:
         yield {"creator_id": creator_id, "handle": handle, "followed_at": _iso(at)}
 
 
 def _likes(user_id: int | None) -> Iterator[dict]:
-    # Read-only, straight from media's table, for the same reason as _follows.
-    from clipcart.media.models import Like
-
     if not user_id:
         return
-    rows = Like.objects.filter(user_id=user_id).order_by("created_at", "id")
-    for post_id, at in rows.values_list("post_id", "created_at").iterator(chunk_size=EXPORT_CHUNK):
+    for post_id, at in media_selectors.likes_of(user_id).iterator(chunk_size=EXPORT_CHUNK):
         yield {"video_id": post_id, "liked_at": _iso(at)}
 
 

@@ -141,3 +141,12 @@ def tagged_product_ids(post_ids: Iterable[int]) -> dict[int, list[int]]:
 
 def hashtag_names(hashtag_ids: Iterable[int]) -> dict[int, str]:
     return dict(Hashtag.objects.filter(pk__in=list(hashtag_ids)).values_list("pk", "name"))
+
+
+def likes_of(user_id: int):
+    """A person's likes, oldest first: (post id, liked at), lazily."""
+    return (
+        Like.objects.filter(user_id=user_id)
+        .order_by("created_at", "id")
+        .values_list("post_id", "created_at")
+    )
