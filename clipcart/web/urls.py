@@ -9,6 +9,7 @@ from .fulfillment_urls import urlpatterns as fulfillment_urlpatterns
 from .interests_urls import urlpatterns as interests_urlpatterns
 from .money_urls import urlpatterns as money_urlpatterns
 from .postback_urls import urlpatterns as postback_urlpatterns
+from .ranking_policy_urls import urlpatterns as ranking_policy_urlpatterns
 from .returns_urls import urlpatterns as returns_urlpatterns
 from .sample_urls import urlpatterns as sample_urlpatterns
 from .seller_affiliate_urls import urlpatterns as seller_affiliate_urlpatterns
@@ -32,6 +33,7 @@ urlpatterns = [
     *money_urlpatterns,
     *settings_urlpatterns,
     *interests_urlpatterns,
+    *ranking_policy_urlpatterns,
     path("shop/", catalog.home, name="shop"),
     path("search", catalog.search, name="search"),
     path("p/<int:product_id>/", catalog.product, name="product"),
