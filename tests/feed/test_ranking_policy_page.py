@@ -4,28 +4,13 @@ bad values beside their field, and the exploration pools with an empty state."""
 from __future__ import annotations
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from clipcart import urls as root_urls
 from clipcart.feed.models import Exploration
 from clipcart.feed.policy import OUTCOMES, current_policy
-from clipcart.web import urls as web_urls
-from clipcart.web.ranking_policy_urls import urlpatterns as ranking_urlpatterns
 from tests.factories import make_post
 
-
-class _WebWithRanking:
-    """The web URLs with this page's, until clipcart/web/urls.py includes them."""
-
-    app_name = "web"
-    urlpatterns = [*ranking_urlpatterns, *web_urls.urlpatterns]
-
-
-urlpatterns = [
-    *(p for p in root_urls.urlpatterns if str(p.pattern) != ""),
-    path("", include(_WebWithRanking)),
-]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def url() -> str:
