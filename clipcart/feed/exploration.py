@@ -40,7 +40,7 @@ from clipcart.catalog import selectors as catalog_selectors
 from clipcart.media import selectors as media_selectors
 from clipcart.media.models import Anchor, Post, PostHashtag
 
-from . import counters
+from . import counters, locks
 from .models import Exploration, PostStats
 
 # Impressions each pool gives a video before it is judged. Tier 0, among matching viewers
@@ -223,17 +223,6 @@ def enroll_new_videos(*, now: datetime) -> int:
     return len(new)
 
 
-def _lock_exploring() -> list[Exploration]:
-    """The exploring rows, locked in primary-key order; rows another run holds are skipped
-    (PostgreSQL SKIP LOCKED; SQLite has one writer at a time), so two runs never add the same
-    counts twice."""
-    return list(
-        Exploration.objects.select_for_update(skip_locked=True)
-        .filter(status=Exploration.Status.EXPLORING)
-        .order_by("pk")
-    )
-
-
 def _sync(row: Exploration, record: Record) -> bool:
     """Adds what the counters gained since the last run to the totals and the tier's. Counters
     are high-water marks: an unlike or a lost counter never takes counts back."""
@@ -260,7 +249,7 @@ def _apply(row: Exploration, decision: Decision) -> None:
 
 def _sync_and_decide(*, now: datetime) -> int:
     with transaction.atomic():
-        rows = _lock_exploring()
+        rows = locks.lock_exploring()
         records = post_records([row.post_id for row in rows])
         synced = [row for row in rows if _sync(row, records.get(row.post_id, Record(0, 0)))]
         for row in synced:
@@ -412,14 +401,6 @@ def _anchors_of_exploring() -> dict[int, list[int | None]]:
     return anchors
 
 
-def _category_names(category_ids: set[int]) -> dict[int, str]:
-    # Read here rather than through a catalog selector: the catalog has no by-id read of
-    # category names yet, and this is one small query per snapshot.
-    from clipcart.catalog.models import Category
-
-    return dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name"))
-
-
 def _load_videos() -> list[_Video]:
     """Every exploring live video a viewer could be shown, in a fixed number of queries."""
     rows = list(
@@ -440,7 +421,7 @@ def _load_videos() -> list[_Video]:
         return []
     tags, anchors = _hashtags_of_exploring(), _anchors_of_exploring()
     facts = catalog_selectors.product_facts({p for ps in anchors.values() for p in ps if p})
-    names = _category_names({f.category_id for f in facts.values() if f.category_id})
+    names = catalog_selectors.category_names()
     rates = pool_rates()
     videos = []
     for pk, creator_id, handle, tier, impressions, successes, tier_impressions in rows:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from .models import CreatorDay, CreatorStats, Event, HashtagDay, PostStats, RegionPostDay
+from .models import (
+    CreatorDay,
+    CreatorStats,
+    Event,
+    Exploration,
+    HashtagDay,
+    PostStats,
+    RegionPostDay,
+)
 
 
 def lock_events_to_roll_up(*, limit: int) -> list:
@@ -56,3 +64,14 @@ def lock_region_post_days(keys: list[tuple[str, int, date]]) -> list[RegionPostD
         day__in={d for _, _, d in keys},
     )
     return [row for row in rows.order_by("pk") if (row.region, row.post_id, row.day) in wanted]
+
+
+def lock_exploring() -> list[Exploration]:
+    """The exploring rows, locked in primary-key order; rows another run holds are skipped
+    (PostgreSQL SKIP LOCKED; SQLite has one writer at a time), so two runs never add the same
+    counts twice."""
+    return list(
+        Exploration.objects.select_for_update(skip_locked=True)
+        .filter(status=Exploration.Status.EXPLORING)
+        .order_by("pk")
+    )
