@@ -385,4 +385,6 @@ def test_a_personalized_page_costs_the_same_queries_for_any_page_size(community,
             assert len(page(api, size=size)["items"]) == size
         return len(captured)
 
-    assert queries(13) == queries(20)
+    # The fewest of two tries each: a 15-second cache expiring mid-test on a slow machine
+    # adds a rebuild to one measurement, which is not a cost of the page size.
+    assert min(queries(13), queries(13)) == min(queries(20), queries(20))
