@@ -48,6 +48,7 @@ def test_new_visitor_registers_searches_and_buys_a_hoodie(phone_page, hoodie):
     page.get_by_label("Username").fill("newshopper")
     page.get_by_label("Email").fill("newshopper@example.com")
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Date of birth").fill("2000-01-01")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("Welcome to Clipcart, newshopper!")).to_be_visible()
 

@@ -18,7 +18,12 @@ def test_login_and_register_pages_render(client):
 def test_registering_signs_the_new_shopper_in(client):
     response = client.post(
         reverse("web:register"),
-        {"username": "newbie", "email": "newbie@example.com", "password": PASSWORD},
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password": PASSWORD,
+            "birth_date": "2000-01-01",
+        },
     )
 
     assert response.status_code == 302 and response["Location"] == "/"
@@ -29,7 +34,12 @@ def test_registering_signs_the_new_shopper_in(client):
 def test_registering_with_a_weak_password_shows_why(client):
     response = client.post(
         reverse("web:register"),
-        {"username": "newbie", "email": "newbie@example.com", "password": "123"},
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password": "123",
+            "birth_date": "2000-01-01",
+        },
     )
 
     assert response.status_code == 422
@@ -40,7 +50,12 @@ def test_registering_with_a_weak_password_shows_why(client):
 def test_registering_a_taken_username_is_a_conflict(client, shopper):
     response = client.post(
         reverse("web:register"),
-        {"username": "Shopper", "email": "other@example.com", "password": PASSWORD},
+        {
+            "username": "Shopper",
+            "email": "other@example.com",
+            "password": PASSWORD,
+            "birth_date": "2000-01-01",
+        },
     )
 
     assert response.status_code == 409
