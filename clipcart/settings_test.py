@@ -8,11 +8,13 @@ from .settings import *  # noqa: F403
 
 WHITENOISE_AUTOREFRESH = True
 
-# Parallel test workers must not flush each other's cache (rate-limit counters): each xdist
-# worker gets its own Redis database.
+# Parallel test workers must not flush each other's Redis data (the cache's rate-limit
+# counters, the feed's recent histories and live counters): each xdist worker gets its own
+# Redis database, which the per-test cache clearing empties.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
 if REDIS_URL and _worker.isdigit():  # noqa: F405
-    CACHES["default"]["LOCATION"] = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(_worker)}"  # noqa: F405
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(_worker)}"  # noqa: F405
+    CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
 
 # Most tests are about plans, not audiences: any creator may join open plans unless a test
 # sets the minimum back (tests/affiliate/test_plans.py checks the instance setting).

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from django.utils import timezone
 
 from clipcart.feed import services as feed_services
@@ -32,7 +33,9 @@ NICHES = ("booktok", "cleantok")
 
 
 def send(user, events: list[dict]) -> None:
-    feed_services.ingest_events(user=user, session_key=None, events=events)
+    # As a request would: committed, then the after-commit work (the Redis history) runs.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        feed_services.ingest_events(user=user, session_key=None, events=events)
 
 
 def watch(video_id: int, *, at: datetime, complete: bool, liked: bool = False) -> list[dict]:
