@@ -5,13 +5,19 @@ baseline measured in the same run on the same server and database.
         [--reuse-database] [--database-url postgresql://…/clipcart_bench_feed]
 
 It recreates the bench database, migrates it and seeds the demo (`clipcart seed --demo`: 150
-videos, follows, likes, a week of viewing history), issues API tokens to demo shoppers, and
-starts a production-style server (uvicorn, DEBUG off, PostgreSQL, Redis cache) whose URLconf
-adds one baseline view, `/bench/one-query` (bench/feed_urls.py). Then, timed:
+videos, follows, likes, a week of viewing history, the viewers' yes to personalization, and the
+For You model trained at its end), issues API tokens to demo shoppers, and starts a
+production-style server (uvicorn, DEBUG off, PostgreSQL, Redis cache) whose URLconf adds one
+baseline view, `/bench/one-query` (bench/feed_urls.py). It refuses to measure a feed that would
+not exercise the recommender: no trained model, or no token holder with personalization on.
+Then, timed:
 
-1. for each concurrency C, C virtual visitors (some anonymous, some signed-in shoppers with
-   bearer tokens) swipe `GET /api/v1/feed` page after page, and the same visitors call the
-   baseline; requests/s, p50 and p99 of each, and feed p99 / baseline p99 (goal: at most 3);
+1. for each concurrency C, C virtual visitors (some anonymous, served the regional-popularity
+   path; some signed-in shoppers with bearer tokens, served the personalized path: history,
+   profile, engine, outcome models) swipe `GET /api/v1/feed` page after page, and the same
+   visitors call the baseline; requests/s, p50 and p99 of each, and feed p99 / baseline p99
+   (goal: at most 3). It counts the signed-in pages whose answer shows the personalized path (an
+   item with a personal source, e.g. `als` or `hashtag`, or with ranking factors);
 2. K clients post batches of new events to `POST /api/v1/events`, and K psycopg connections
    insert the same kind of rows into `feed_event` with one multi-row INSERT a batch; events/s
    of each, and API / raw (goal: at least 0.30).
@@ -206,6 +212,25 @@ class World:
     post_ids: list[int]
     products_of: dict[int, list[int]]  # post id -> tagged product ids
     facts: dict = field(default_factory=dict)
+    personalized: list[bool] = field(default_factory=list)  # per token: personalization on
+
+
+# Sources only the personalized path proposes (feed/foryou: the feed's own and the engine's);
+# the regional-popularity path shows "popular_region", "fresh", "recent" and exploration only.
+PERSONAL_SOURCES = frozenset(
+    {"followed", "hashtag", "carted", "covisit", "next", "next_last", "als", "trending",
+     "trending_day", "popular"}
+)  # fmt: skip
+
+
+def personalized_answer(items: list[dict]) -> bool:
+    """Whether a feed answer came from the personalized path: an item proposed by a personal
+    source, or ranked with factors (the regional-popularity path has neither)."""
+    for item in items:
+        why = item.get("why") or {}
+        if why.get("source") in PERSONAL_SOURCES or why.get("factors"):
+            return True
+    return False
 
 
 def build_world(shoppers: int) -> World:
@@ -214,6 +239,7 @@ def build_world(shoppers: int) -> World:
     from django.db import transaction
     from django.db.models import Count
 
+    from clipcart.accounts import selectors as account_selectors
     from clipcart.accounts import services as account_services
     from clipcart.accounts.models import ApiToken, Follow, User
     from clipcart.feed.models import Event
@@ -245,6 +271,7 @@ def build_world(shoppers: int) -> World:
     ):
         products_of.setdefault(post_id, []).append(product_id)
     ids = [u.pk for u in people]
+    personalized = [account_selectors.feed_privacy(u).personalized for u in people]
     facts = {
         "live_posts": len(post_ids),
         "anchors": sum(len(v) for v in products_of.values()),
@@ -254,8 +281,43 @@ def build_world(shoppers: int) -> World:
         "shoppers_with_tokens": len(ids),
         "their_events": Event.objects.filter(user_id__in=ids).count(),
         "their_follows": Follow.objects.filter(follower_id__in=ids).count(),
+        "shoppers_personalized": sum(personalized),
+        "model": trained_model(),
     }
-    return World(tokens, ids, post_ids, products_of, facts)
+    return World(tokens, ids, post_ids, products_of, facts, personalized)
+
+
+def trained_model() -> dict | None:
+    """The For You model serving would load: its id, size and what it learned."""
+    from clipcart.feed.models import RankerModel
+
+    row = RankerModel.objects.order_by("-id").values("id", "events", "items", "summary").first()
+    if row is None:
+        return None
+    summary = row["summary"] or {}
+    return {
+        "id": row["id"],
+        "events": row["events"],
+        "videos": row["items"],
+        "engine": summary.get("engine"),
+        "outcome_models": summary.get("learned"),
+    }
+
+
+def check_recommender(world: World) -> None:
+    """The feed must be measured with the recommender on: a trained model with its engine, and
+    signed-in visitors who get the personalized path."""
+    model = world.facts["model"]
+    if not model or not model["engine"]:
+        raise SystemExit(
+            f"no trained For You model with an engine ({model}): the seed trains one at its end "
+            "(feed.foryou.training.retrain); re-seed without --reuse-database"
+        )
+    if not any(world.personalized):
+        raise SystemExit(
+            "none of the shoppers given a token has personalization on: signed-in visits "
+            "would not exercise the recommender (the demo's viewers said yes; re-seed)"
+        )
 
 
 def analyze(url: str) -> None:
@@ -278,13 +340,13 @@ def feed_breakdown(world: World, repeats: int = 20) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     client = Client(SERVER_NAME="127.0.0.1")
-    token = {"Authorization": f"Bearer {world.tokens[0]}"}
+    token = {"Authorization": f"Bearer {world.tokens[world.personalized.index(True)]}"}
     result = {}
     with override_settings(ROOT_URLCONF="bench.feed_urls"):
         for who, path, headers in (
             ("baseline", BASELINE, {}),
             ("feed anonymous", FEED, {}),
-            ("feed signed-in", FEED, token),
+            ("feed signed-in (personalized)", FEED, token),
         ):
             for _ in range(3):  # warm: imports, caches, the share code a first call makes
                 client.get(path, headers=headers)
@@ -297,6 +359,8 @@ def feed_breakdown(world: World, repeats: int = 20) -> dict:
                     walls.append(time.perf_counter() - wall)
                 if response.status_code != 200:
                     raise RuntimeError(f"{path}: {response.status_code} {response.content[:300]}")
+            if headers and not personalized_answer(response.json()["items"]):
+                raise RuntimeError(f"{path}: a personalized shopper got no personalized answer")
             queries = [q["sql"] for q in captured.captured_queries]
             planned = [(explain_ms(sql), sql) for sql in queries]
             result[who] = {
@@ -339,12 +403,14 @@ class Load:
     ok: dict[bool, list[float]] = field(default_factory=lambda: {False: [], True: []})
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
+    personalized: int = 0  # feed answers that came from the personalized path
 
     def add(self, other: Load) -> None:
         for who in (False, True):
             self.ok[who] += other.ok[who]
         self.errors += other.errors
         self.wall += other.wall
+        self.personalized += other.personalized
 
 
 async def visit_load(
@@ -389,7 +455,9 @@ async def visit_load(
                     load.ok[signed_in].append(load_seconds)
                     if path != FEED:
                         continue
-                    cursor = json.loads(body).get("next_cursor")
+                    answer = json.loads(body)
+                    load.personalized += personalized_answer(answer["items"])
+                    cursor = answer.get("next_cursor")
                     if not cursor or time.perf_counter() >= deadline:
                         break
         finally:
@@ -410,6 +478,8 @@ def summarize(load: Load, cpu: dict) -> dict:
 
     return {
         "requests": n,
+        "signed_in_requests": len(load.ok[True]),
+        "personalized_answers": load.personalized,
         "errors": len(load.errors),
         "error_samples": load.errors[:5],
         "rps": round(n / load.wall, 1) if load.wall else 0.0,
@@ -664,14 +734,29 @@ PROFILE_BUCKETS = (
     ("event loop: uvicorn, ASGI handler, async middleware", ("Runner.run (",), "in"),
     ("request threads: sync middleware and views", ("_worker (concurrent/",), "in"),
     ("  the feed view (api/routers/social.py feed)", ("feed (clipcart/api/routers/",), "in"),
-    ("    candidates query (_candidates)", ("_candidates (clipcart/feed/",), "in"),
-    ("    ranking (ranking.rank)", ("rank (clipcart/feed/ranking.py",), "in"),
-    ("    hydrate (the page's items)", ("hydrate (clipcart/feed/",), "in"),
-    ("      media posts_for_display", ("posts_for_display (clipcart/",), "in"),
-    ("      catalog product_cards", ("product_cards (clipcart/",), "in"),
-    ("      top_hashtag_of", ("top_hashtag_of (clipcart/",), "in"),
-    ("      liked_ids + followed_ids", ("liked_ids (clipcart/", "followed_ids (clipcart/"), "in"),
+    ("    For You (foryou/serve.py for_you)", ("for_you (clipcart/feed/foryou/serve.py",), "in"),
+    ("      personalized path", ("_personalized (clipcart/feed/foryou/serve.py",), "in"),
+    ("        catalogue (cache read)", ("live_catalogue (clipcart/",), "in"),
+    (
+        "        history + interest profile",
+        ("recent (clipcart/feed/history.py", "build_profile (clipcart/"),
+        "in",
+    ),
+    ("        engine pass (sources + ranker)", ("engine_pass (clipcart/",), "in"),
+    ("          engine candidates (recsys)", ("candidates (clipcart/feed/recsys/engine.py",), "in"),
+    ("        features", ("feature_matrix (clipcart/",), "in"),
+    ("        outcome models (LightGBM)", ("predict (clipcart/feed/foryou/outcomes.py",), "in"),
+    ("        carted categories (query)", ("_carted_categories (clipcart/",), "in"),
+    ("      regional popularity path", ("_general (clipcart/feed/foryou/serve.py",), "in"),
+    ("      hidden videos (query)", ("hidden_ids (clipcart/",), "in"),
+    ("      follows (query)", ("followed_ids (clipcart/",), "in"),
+    ("      feed rules (rules.fill)", ("fill (clipcart/feed/foryou/rules.py",), "in"),
+    ("      exploration", ("_explored (clipcart/feed/foryou/serve.py",), "in"),
+    ("    feed cards (cached per post)", ("cards (clipcart/api/feed_cards.py",), "in"),
+    ("    likes (query)", ("liked_ids (clipcart/",), "in"),
     ("    presenters (dicts)", ("(clipcart/api/presenters.py",), "in"),
+    ("LightGBM predict (C, any caller)", ("__inner_predict_np2d (lightgbm/",), "in"),
+    ("Django cache reads (Redis)", ("get (django/core/cache/backends/redis.py",), "in"),
     ("  ninja: response validation (pydantic)", ("_result_to_response (ninja/",), "in"),
     ("  bearer token lookup", ("user_for_token (clipcart/",), "in"),
     ("  the one-query view (bench/feed_urls.py)", ("one_query (bench/",), "in"),
@@ -761,6 +846,11 @@ def report_feed(r: dict) -> None:
         )
         for sample in x["error_samples"]:
             print(f"   ERROR {sample}")
+    feed = r["feed"]
+    print(
+        f"   feed answers from the personalized path: {feed['personalized_answers']} of "
+        f"{feed['signed_in_requests']} signed-in ({feed['requests']} in all)"
+    )
     print(
         f"   feed/baseline: p99 x{r['p99_ratio']} (goal <= 3), p50 x{r['p50_ratio']}, "
         f"requests/s x{r['rps_ratio']}; machine {r['load_before_pct']}% busy just before"
@@ -833,6 +923,7 @@ def main() -> int:
     analyze(args.database_url)
     print(f"   database {'reused' if setup['reused'] else 'seeded'} in {setup['setup_s']} s: "
           + ", ".join(f"{k} {v}" for k, v in world.facts.items()))  # fmt: skip
+    check_recommender(world)
     if not world.post_ids or not world.tokens:
         raise SystemExit("the seed made no live posts or no shoppers: nothing to measure")
     with lib.time_limit(args.phase_timeout, "breakdown"):
