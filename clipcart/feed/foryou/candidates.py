@@ -5,19 +5,27 @@ The engine's sources (co-visitation, transitions, ALS, trending, fresh, popular)
 the trained engine; the feed adds the sources only it can know: followed creators, trending in
 the viewer's hashtags and region, videos tagging products like those the viewer carted or
 bought, the fresh pool, and popular in the region.
+
+The engine runs once per page: one pass over the viewer proposes its own candidates and, in the
+same pass, scores the videos the other sources proposed (a video's features, and so its score,
+do not depend on which other videos are in the pass).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
+from ..recsys import Engine
+from ..recsys.engine import Candidates
 from .catalogue import Catalogue, Video
 from .model import LiveModel
+from .outcomes import PREDICT_THREADS
 from .profile import ViewerProfile
-from .training import engine_scores, viewer_batch
+from .training import viewer_batch
 
 PER_SOURCE = 30
 ENGINE_TOP = 150
@@ -34,11 +42,17 @@ class Proposal:
 
 @dataclass
 class EngineView:
-    """The engine's opinion of the candidates: ranker score, proposed flag and source."""
+    """The engine's opinion of the videos of its pass: ranker score, and whether one of its
+    sources proposed the video. A video outside the pass (unknown to the engine) has neither."""
 
-    scores: dict[int, float]
-    proposed: dict[int, float]
-    source: dict[int, str]
+    scores: dict[int, float] = field(default_factory=dict)
+    proposed: dict[int, float] = field(default_factory=dict)
+
+    def score(self, post_id: int) -> float:
+        return self.scores.get(post_id, np.nan)
+
+    def proposed_flag(self, post_id: int) -> float:
+        return self.proposed.get(post_id, 0.0)
 
 
 def followed(catalogue: Catalogue, followed_ids: frozenset[int]) -> list[Proposal]:
@@ -81,9 +95,7 @@ def backfill(catalogue: Catalogue, *, exclude: set[int], now: datetime) -> list[
     personal sources run dry."""
     videos = sorted(catalogue.videos.values(), key=lambda v: v.published_at, reverse=True)
     return [
-        Proposal(v.post_id, _age_source(v, now=now))
-        for v in videos
-        if v.post_id not in exclude
+        Proposal(v.post_id, _age_source(v, now=now)) for v in videos if v.post_id not in exclude
     ]
 
 
@@ -104,36 +116,49 @@ def _age_source(video: Video, *, now: datetime) -> str:
     return "fresh" if video.published_at >= now - FRESH_FOR else "recent"
 
 
-def engine_proposals(
-    model: LiveModel, profile_history, catalogue: Catalogue, *, now: datetime
-) -> tuple[list[Proposal], object]:
-    """The engine's own candidates for the viewer (its best ENGINE_TOP by the ranker) and the
-    one-viewer batch, reused to score the other sources' candidates."""
+def engine_pass(
+    model: LiveModel,
+    history,
+    catalogue: Catalogue,
+    *,
+    also: Iterable[int],
+    now: datetime,
+) -> tuple[list[Proposal], EngineView]:
+    """The engine's own candidates for the viewer (its best ENGINE_TOP by the ranker, best
+    first) and its view of them and of the `also` videos it knows, from one pass."""
     engine = model.engine
     if engine is None:
-        return [], None
-    batch = viewer_batch(profile_history, model.codes, n_items=len(model.codes), now=now)
-    found = engine.candidates(batch)
-    if not found.valid.any():
-        return [], batch
+        return [], EngineView()
+    batch = viewer_batch(history, model.codes, n_items=len(model.codes), now=now)
+    extra = [model.codes[p] for p in also if p in model.codes]
+    found = engine.candidates(batch, extra=np.array([extra], dtype=np.int64) if extra else None)
     items = found.items[found.valid]
-    order = np.argsort(-engine.predict(found), kind="stable")[:ENGINE_TOP]
+    if not len(items):
+        return [], EngineView()
+    scores = _ranker_scores(engine, found)
     origin = engine.proposed_by(found)
-    names = [source.name for source in engine.sources]
-    proposals = []
-    for index in order:
-        post_id = int(model.posts[items[index]])
-        if post_id in catalogue.videos and origin[index] >= 0:
-            proposals.append(Proposal(post_id, names[origin[index]]))
-    return proposals, batch
-
-
-def engine_view(model: LiveModel, batch, videos: list[Video]) -> EngineView:
-    ids = [v.post_id for v in videos]
-    scores, proposed, source = engine_scores(model.engine, model.codes, batch, ids)
-    names = [s.name for s in model.engine.sources] if model.engine else []
-    return EngineView(
-        scores=dict(zip(ids, scores.tolist(), strict=True)),
-        proposed=dict(zip(ids, proposed.tolist(), strict=True)),
-        source={i: names[s] for i, s in zip(ids, source.tolist(), strict=True) if s >= 0},
+    post_ids = model.posts[items].tolist()
+    view = EngineView(
+        scores=dict(zip(post_ids, scores.tolist(), strict=True)),
+        proposed=dict(zip(post_ids, (origin >= 0).astype(np.float64).tolist(), strict=True)),
     )
+    # The engine's own candidates are the items its sources proposed (in code order, as a pass
+    # without the extra items lists them), best first; ties keep that order.
+    own = np.flatnonzero(origin >= 0)
+    order = own[np.argsort(-scores[own], kind="stable")[:ENGINE_TOP]]
+    names = [source.name for source in engine.sources]
+    origins = origin.tolist()
+    proposals = [
+        Proposal(post_ids[index], names[origins[index]])
+        for index in order.tolist()
+        if post_ids[index] in catalogue.videos
+    ]
+    return proposals, view
+
+
+def _ranker_scores(engine: Engine, found: Candidates) -> np.ndarray:
+    """`engine.predict(found)` on this thread only (see outcomes.PREDICT_THREADS)."""
+    if engine.ranker is None:
+        return engine.predict(found)
+    predicted = engine.ranker.predict(found.features, num_threads=PREDICT_THREADS)
+    return np.asarray(predicted, dtype=np.float64)

@@ -3,15 +3,22 @@ hashtags, tagged products and their categories and stock, length and counters.
 
 The same for every viewer, so it is built in a fixed number of queries and kept in the cache
 for a few seconds; the key carries media's live-set version, so a removed video is gone from
-the next page at once.
+the next page at once. Each process also holds the copy it last read, for as long as the cache
+still names that copy (a small pointer read per page instead of unpickling the catalogue).
+
+Next to the videos it keeps their facts as arrays (`Columns`), so that ranking computes the
+features of hundreds of candidates in a few numpy operations instead of a Python loop per video.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -24,6 +31,9 @@ from ..selectors import live_posts
 WINDOW = timedelta(days=60)
 LIMIT = 2000
 TTL_S = 15
+# Part of the cache key: a catalogue pickled by an older shape of these classes is not read back.
+FORMAT = 3
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,93 @@ class Video:
         return bool(self.products) or self.paid_partnership
 
 
+def _slots(keys: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, dict[int, int], np.ndarray]:
+    """Each row's keys as slots (V × the longest row, in the row's order), padded with the slot
+    after the last one; the distinct keys in slot order; key → slot."""
+    ids = list(dict.fromkeys(key for row in keys for key in row))
+    slot_of = {key: slot for slot, key in enumerate(ids)}
+    width = max((len(row) for row in keys), default=0)
+    matrix = np.full((len(keys), width), len(ids), dtype=np.int64)
+    for index, row in enumerate(keys):
+        matrix[index, : len(row)] = [slot_of[key] for key in row]
+    return matrix, slot_of, np.array(ids, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Facts of a list of videos as arrays, row i for the i-th video. Creators, hashtags and
+    categories are numbered by slot (`*_slot`: id → slot), so a viewer's affinities become one
+    vector per kind (with a last, padding slot), gathered for every video at once."""
+
+    post_ids: np.ndarray
+    creators: np.ndarray  # the creator's slot per video
+    hashtags: np.ndarray  # V × T hashtag slots, in the video's order, padded
+    categories: np.ndarray  # V × C category slots, in the video's order, padded
+    creator_slot: dict[int, int]
+    hashtag_slot: dict[int, int]
+    category_slot: dict[int, int]
+    duration_ms: np.ndarray  # 0 when unknown
+    published_us: np.ndarray  # microseconds since the epoch
+    hard_sell: np.ndarray
+    sold_out: np.ndarray
+    has_products: np.ndarray
+    counts: np.ndarray  # V × the fields of Counts, in their order
+
+    @classmethod
+    def of(cls, videos: Sequence[Video]) -> Columns:
+        creators, creator_slot, _ = _slots([(v.creator_id,) for v in videos])
+        hashtags, hashtag_slot, _ = _slots([v.hashtags for v in videos])
+        categories, category_slot, _ = _slots([v.categories for v in videos])
+        return cls(
+            post_ids=np.array([v.post_id for v in videos], dtype=np.int64),
+            creators=creators[:, 0] if len(videos) else np.zeros(0, dtype=np.int64),
+            hashtags=hashtags,
+            categories=categories,
+            creator_slot=creator_slot,
+            hashtag_slot=hashtag_slot,
+            category_slot=category_slot,
+            duration_ms=np.array([v.duration_ms or 0 for v in videos], dtype=np.int64),
+            published_us=np.array(
+                [(v.published_at - EPOCH) // timedelta(microseconds=1) for v in videos],
+                dtype=np.int64,
+            ),
+            hard_sell=np.array([v.hard_sell for v in videos], dtype=bool),
+            sold_out=np.array([v.sold_out for v in videos], dtype=bool),
+            has_products=np.array([bool(v.products) for v in videos], dtype=bool),
+            counts=counts_matrix([v.counts for v in videos]),
+        )
+
+    def __len__(self) -> int:
+        return len(self.post_ids)
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """The given rows, in that order (slots keep their numbers)."""
+        return Columns(
+            post_ids=self.post_ids[rows],
+            creators=self.creators[rows],
+            hashtags=self.hashtags[rows],
+            categories=self.categories[rows],
+            creator_slot=self.creator_slot,
+            hashtag_slot=self.hashtag_slot,
+            category_slot=self.category_slot,
+            duration_ms=self.duration_ms[rows],
+            published_us=self.published_us[rows],
+            hard_sell=self.hard_sell[rows],
+            sold_out=self.sold_out[rows],
+            has_products=self.has_products[rows],
+            counts=self.counts[rows],
+        )
+
+
+COUNT_FIELDS = tuple(Counts.__dataclass_fields__)
+
+
+def counts_matrix(counts: Sequence[Counts]) -> np.ndarray:
+    return np.array(
+        [[getattr(c, name) for name in COUNT_FIELDS] for c in counts], dtype=np.int64
+    ).reshape(len(counts), len(COUNT_FIELDS))
+
+
 @dataclass
 class Catalogue:
     videos: dict[int, Video]
@@ -66,6 +163,17 @@ class Catalogue:
     category_names: dict[int, str]
     handles: dict[int, str]
     built_at: datetime
+    columns: Columns | None = None  # of `videos`, in their order (built with them)
+    row_of: dict[int, int] = field(default_factory=dict)  # post id → its row in `columns`
+    # Tagged browsable products' categories (None: uncategorised), as of the build.
+    product_categories: dict[int, int | None] = field(default_factory=dict)
+
+    def columns_of(self, videos: Sequence[Video]) -> Columns:
+        """The columns of `videos` (live videos of this catalogue), in that order."""
+        if self.columns is None:
+            return Columns.of(videos)
+        rows = np.array([self.row_of[v.post_id] for v in videos], dtype=np.int64)
+        return self.columns.take(rows)
 
     def by_hashtag(self) -> dict[int, list[int]]:
         index: dict[int, list[int]] = defaultdict(list)
@@ -75,12 +183,30 @@ class Catalogue:
         return index
 
 
+class _Held:
+    """The catalogue this process last read, under its token (a tuple: swapped atomically)."""
+
+    entry: tuple[str, Catalogue] | None = None
+
+
 def live_catalogue() -> Catalogue:
-    key = f"feed:catalogue:{media_selectors.live_set_version()}"
-    catalogue = cache.get(key)
+    """The cached catalogue of the current live set, built when missing. The cache holds a
+    pointer (a random token, for TTL_S) to the pickled catalogue; a process whose held copy
+    carries that token uses it without reading and unpickling the catalogue again. When the
+    pointer expires, or the cache is cleared, the next page builds a new catalogue."""
+    pointer = f"feed:catalogue:{FORMAT}:{media_selectors.live_set_version()}"
+    token = cache.get(pointer)
+    held = _Held.entry
+    if token is not None and held is not None and held[0] == token:
+        return held[1]
+    catalogue = cache.get(f"{pointer}:{token}") if token is not None else None
     if catalogue is None:
+        token = secrets.token_hex(8)
         catalogue = build_catalogue(now=timezone.now())
-        cache.set(key, catalogue, timeout=TTL_S)
+        # Written before the pointer and kept longer, so a pointer never names a missing copy.
+        cache.set(f"{pointer}:{token}", catalogue, timeout=TTL_S + 5)
+        cache.set(pointer, token, timeout=TTL_S)
+    _Held.entry = (token, catalogue)
     return catalogue
 
 
@@ -132,4 +258,7 @@ def build_catalogue(*, now: datetime) -> Catalogue:
         category_names=catalog_selectors.category_names(),
         handles=account_selectors.handles_of({v.creator_id for v in videos.values()}),
         built_at=now,
+        columns=Columns.of(list(videos.values())),
+        row_of={post_id: row for row, post_id in enumerate(videos)},
+        product_categories={p: fact.category_id for p, fact in facts.items()},
     )

@@ -5,6 +5,10 @@ so the two can never drift apart.
 Viewer affinities are shares of the viewer's positive signal (comparable between a viewer with
 ten events and one with a thousand); video rates are smoothed towards the platform's rates,
 so a video with 3 views is not "100% completed".
+
+The matrix is computed column by column over all the videos at once (numpy over the videos'
+`Columns`), with the same floating-point operations in the same order as the one-video-at-a-
+time definition, so the values are identical to it (tests/feed/test_for_you_features.py).
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from .catalogue import Counts, Video
+from .catalogue import COUNT_FIELDS, EPOCH, Columns, Counts, Video, counts_matrix
 from .profile import ViewerProfile
 
 OUTCOMES = (
@@ -69,6 +73,14 @@ def length_bucket(duration_ms: int | None) -> int:
     return sum(seconds >= edge for edge in LENGTH_BUCKETS_S)
 
 
+def length_buckets(duration_ms: np.ndarray) -> np.ndarray:
+    """`length_bucket` of each duration (0 for unknown)."""
+    buckets = np.zeros(len(duration_ms), dtype=np.int64)
+    for edge in LENGTH_BUCKETS_S:
+        buckets += duration_ms / 1000 >= edge
+    return buckets
+
+
 @dataclass(frozen=True)
 class BaseRates:
     """Platform-wide rate of each outcome per impression, and completion per length bucket."""
@@ -80,15 +92,6 @@ class BaseRates:
         if outcome == "completion":
             return self.completion_by_length[length_bucket(video.duration_ms)]
         return self.overall[outcome]
-
-
-def smoothed_rates(counts: Counts, base: BaseRates, video: Video) -> dict[str, float]:
-    views = max(counts.views, 0)
-    return {
-        outcome: (getattr(counts, counter) + PRIOR_VIEWS * base.of(outcome, video))
-        / (views + PRIOR_VIEWS)
-        for outcome, counter in COUNTED.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -132,55 +135,92 @@ def feature_matrix(
     base: BaseRates,
     now: datetime,
     counts: list[Counts] | None = None,
+    columns: Columns | None = None,
 ) -> np.ndarray:
     """One row of FEATURES per video. `counts` overrides the videos' own counters (training
-    passes them without the labelled impression itself, so a rate never contains its label)."""
-    rows = np.empty((len(videos), len(FEATURES)), dtype=np.float32)
-    for row, video in enumerate(videos):
-        rows[row] = _row(
-            viewer,
-            video,
-            counts[row] if counts is not None else video.counts,
-            engine_score=float(engine_scores[row]),
-            engine_proposed=float(engine_proposed[row]),
-            base=base,
-            now=now,
-        )
+    passes them without the labelled impression itself, so a rate never contains its label);
+    `columns` are the videos' columns when the caller has them (the live catalogue's)."""
+    columns = columns if columns is not None else Columns.of(videos)
+    counted = columns.counts if counts is None else counts_matrix(counts)
+    views = counted[:, COUNT_FIELDS.index("views")]
+    profile = viewer.profile
+    tags = _affinities(profile.hashtags, columns.hashtag_slot)[columns.hashtags]
+    liked_tags = np.maximum(tags, 0.0)
+    creators = _affinities(profile.creators, columns.creator_slot)[columns.creators]
+    categories = _affinities(profile.categories, columns.category_slot)[columns.categories]
+    carted = _flags(viewer.carted_categories, columns.category_slot)[columns.categories]
+    followed = _flags(viewer.followed, columns.creator_slot)[columns.creators]
+    now_us = (now - EPOCH) // timedelta(microseconds=1)
+    rates = smoothed_rate_columns(counted, columns.duration_ms, base)
+    values = [
+        np.asarray(engine_scores, dtype=np.float64),
+        np.asarray(engine_proposed, dtype=np.float64),
+        _row_sums(liked_tags) / viewer.tag_total,
+        _row_max(liked_tags) / viewer.tag_total,
+        np.maximum(creators, 0.0) / viewer.creator_total,
+        _row_sums(np.maximum(categories, 0.0)) / viewer.category_total,
+        (tags < 0).any(axis=1),
+        followed,
+        carted.any(axis=1),
+        # math.log1p, not numpy's: numpy's may differ in the last bit from the one-video version.
+        [math.log1p(v) for v in views.tolist()],
+        *rates,
+        [math.log1p(ms / 1000) for ms in columns.duration_ms.tolist()],
+        np.maximum(0.0, (now_us - columns.published_us) / 10**6 / 3600),
+        columns.hard_sell,
+        columns.sold_out,
+        np.full(len(columns), math.log1p(profile.signals)),
+    ]
+    rows = np.empty((len(columns), len(FEATURES)), dtype=np.float32)
+    for index, value in enumerate(values):
+        rows[:, index] = value
     return rows
 
 
-def _row(
-    viewer: ViewerContext,
-    video: Video,
-    counts: Counts,
-    *,
-    engine_score: float,
-    engine_proposed: float,
-    base: BaseRates,
-    now: datetime,
-) -> list[float]:
-    profile = viewer.profile
-    tags = [profile.hashtags.get(tag, 0.0) for tag in video.hashtags]
-    categories = [profile.categories.get(c, 0.0) for c in video.categories]
-    rates = smoothed_rates(counts, base, video)
-    return [
-        engine_score,
-        engine_proposed,
-        sum(max(t, 0.0) for t in tags) / viewer.tag_total,
-        max((max(t, 0.0) for t in tags), default=0.0) / viewer.tag_total,
-        max(profile.creators.get(video.creator_id, 0.0), 0.0) / viewer.creator_total,
-        sum(max(c, 0.0) for c in categories) / viewer.category_total,
-        float(any(t < 0 for t in tags)),
-        float(video.creator_id in viewer.followed),
-        float(bool(set(video.categories) & viewer.carted_categories)),
-        math.log1p(counts.views),
-        *rates.values(),
-        math.log1p((video.duration_ms or 0) / 1000),
-        max(0.0, (now - video.published_at).total_seconds() / 3600),
-        float(video.hard_sell),
-        float(video.sold_out),
-        math.log1p(profile.signals),
-    ]
+def smoothed_rate_columns(
+    counted: np.ndarray, duration_ms: np.ndarray, base: BaseRates
+) -> list[np.ndarray]:
+    """Each counted outcome's rate per video, smoothed towards the platform's rate as if the
+    video had PRIOR_VIEWS more views at it: one array per outcome, in COUNTED's order."""
+    views = np.maximum(counted[:, COUNT_FIELDS.index("views")], 0).astype(np.float64)
+    completion = np.array(base.completion_by_length, dtype=np.float64)[length_buckets(duration_ms)]
+    columns = []
+    for outcome, counter in COUNTED.items():
+        rate = completion if outcome == "completion" else base.overall[outcome]
+        counts = counted[:, COUNT_FIELDS.index(counter)].astype(np.float64)
+        columns.append((counts + PRIOR_VIEWS * rate) / (views + PRIOR_VIEWS))
+    return columns
+
+
+def _affinities(values: dict[int, float], slot_of: dict[int, int]) -> np.ndarray:
+    """The viewer's affinity to each slot's key, with 0.0 in the padding slot at the end."""
+    vector = np.zeros(len(slot_of) + 1)
+    for key, value in values.items():
+        slot = slot_of.get(key)
+        if slot is not None:
+            vector[slot] = value
+    return vector
+
+
+def _flags(keys: frozenset[int], slot_of: dict[int, int]) -> np.ndarray:
+    vector = np.zeros(len(slot_of) + 1, dtype=bool)
+    vector[[slot for key in keys if (slot := slot_of.get(key)) is not None]] = True
+    return vector
+
+
+def _row_sums(values: np.ndarray) -> np.ndarray:
+    """Each row's sum, added left to right like Python's sum() (numpy's pairwise summation
+    could differ in the last bit); the padding adds 0.0, which changes nothing."""
+    total = np.zeros(len(values))
+    for column in values.T:
+        total = total + column
+    return total
+
+
+def _row_max(values: np.ndarray) -> np.ndarray:
+    if not values.shape[1]:
+        return np.zeros(len(values))
+    return values.max(axis=1)
 
 
 def column(name: str) -> int:

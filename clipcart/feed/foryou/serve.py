@@ -17,9 +17,11 @@ refused, and no state is kept on the server, so any worker can serve the next pa
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 from django.core import signing
 from django.utils import timezone
 
@@ -34,9 +36,9 @@ from ..selectors import hidden_ids
 from . import candidates as sources
 from . import reasons
 from .catalogue import Catalogue, Video, live_catalogue
-from .features import ViewerContext, feature_matrix
+from .features import OUTCOMES, ViewerContext, feature_matrix
 from .model import LiveModel, current_model
-from .outcomes import value
+from .outcomes import value_columns
 from .profile import ViewerProfile, build_profile, preferences_of
 from .rules import Pick, Run, exploration_slots, fill
 
@@ -111,10 +113,12 @@ def for_you(*, viewer, cursor: str | None, size: int) -> ForYouPage:
     policy = current_policy()
     privacy = viewer.privacy
     followed = frozenset(account_selectors.followed_ids(viewer.user_id))
+    why: Callable[[int], reasons.Why]
     if privacy.personalized and viewer.actor:
         ranked, why, interests = _personalized(viewer, catalogue, policy, followed, now=now)
     else:
-        ranked, why, interests = _general(viewer, catalogue, privacy.region, now=now)
+        general, interests = _general(viewer, catalogue, privacy.region, now=now)
+        ranked, why = general.ranked, general.why.__getitem__
     excluded = set(session.served) | _hidden(viewer, catalogue, now=now)
     ranked = [p for p in ranked if p.post_id not in excluded]
     explored, why_explored = _explored(
@@ -131,7 +135,7 @@ def for_you(*, viewer, cursor: str | None, size: int) -> ForYouPage:
     )
     session.served += [p.post_id for p in page]
     more = len(page) == size and any(p.post_id not in session.served for p in ranked)
-    shown = {p.post_id: (why_explored if p.explored else why)[p.post_id] for p in page}
+    shown = {p.post_id: why_explored[p.post_id] if p.explored else why(p.post_id) for p in page}
     handles = catalogue.handles
     return ForYouPage(
         post_ids=[p.post_id for p in page],
@@ -159,6 +163,12 @@ def _pick(video: Video, *, explored: bool = False) -> Pick:
 # --- Not personalized ---------------------------------------------------------------------------
 
 
+@dataclass
+class _General:
+    ranked: list[Pick]
+    why: dict[int, reasons.Why]
+
+
 def _general(viewer, catalogue: Catalogue, region: str, *, now: datetime):
     popular = counters.popular_in_region(region, limit=POPULAR_LIMIT)
     name = account_selectors.region_name(region)
@@ -166,43 +176,57 @@ def _general(viewer, catalogue: Catalogue, region: str, *, now: datetime):
     for proposal in sources.backfill(catalogue, exclude=set(why), now=now):
         why[proposal.post_id] = reasons.Why(proposal.source)
     ranked = [_pick(catalogue.videos[post_id]) for post_id in why]
-    return ranked, why, exploration.Interests()
+    return _General(ranked, why), exploration.Interests()
 
 
 # --- Personalized -------------------------------------------------------------------------------
 
 
 def _personalized(viewer, catalogue: Catalogue, policy: Policy, followed, *, now: datetime):
+    """The ranked candidates, and the "why" of any of them (made only for the page's few)."""
     model = current_model()
     preferences = preferences_of(viewer.actor)
     history = history_store().recent(viewer.actor, since=preferences.reset_at)
     profile = build_profile(history, catalogue, now=now, preferences=preferences)
-    carted = _carted_categories(profile)
+    carted = _carted_categories(profile, catalogue)
     popular = counters.popular_in_region(viewer.privacy.region, limit=POPULAR_LIMIT)
-    proposals = _proposals(model, history, profile, catalogue, followed, carted, popular, now)
+    proposals, engine = _proposals(
+        model, history, profile, catalogue, followed, carted, popular, now
+    )
     videos = [catalogue.videos[p.post_id] for p in proposals]
-    scored = _score(model, history, profile, videos, followed, carted, policy, now=now)
+    scores, terms = _score(
+        model, engine, profile, videos, catalogue, followed, carted, policy, now=now
+    )
     name = account_selectors.region_name(viewer.privacy.region)
-    why = {}
-    for proposal, video, (_, terms) in zip(proposals, videos, scored, strict=True):
+    row_of = {proposal.post_id: row for row, proposal in enumerate(proposals)}
+
+    def why(post_id: int) -> reasons.Why:
+        row = row_of[post_id]
+        proposal, video = proposals[row], videos[row]
         detail = _detail(proposal, video, profile, catalogue, region_name=name)
-        why[video.post_id] = reasons.Why(
-            proposal.source, detail, reasons.top_factors(terms, policy.weights)
-        )
+        factors = dict(zip(OUTCOMES, terms[row].tolist(), strict=True))
+        return reasons.Why(proposal.source, detail, reasons.top_factors(factors, policy.weights))
+
     # Videos the viewer already met (not finished today) are kept for when the new run out.
     order = sorted(
-        zip(videos, scored, strict=True),
-        key=lambda vs: (vs[0].post_id in profile.seen, -vs[1][0], -vs[0].post_id),
+        range(len(videos)),
+        key=lambda row: (videos[row].post_id in profile.seen, -scores[row], -videos[row].post_id),
     )
-    ranked = [_pick(video) for video, _ in order]
+    ranked = [_pick(videos[row]) for row in order]
     return ranked, why, _interests(profile)
 
 
-def _carted_categories(profile: ViewerProfile) -> frozenset[int]:
-    if not profile.carted:
-        return frozenset()
-    facts = catalog_selectors.product_facts(profile.carted[:20])
-    return frozenset(f.category_id for f in facts.values() if f.category_id is not None)
+def _carted_categories(profile: ViewerProfile, catalogue: Catalogue) -> frozenset[int]:
+    """The categories of the viewer's latest carted or bought products that can be browsed.
+    Products tagged in live videos are in the catalogue (as of its build, seconds ago); only
+    the others are looked up."""
+    carted = profile.carted[:20]
+    known = catalogue.product_categories
+    categories = {known[p] for p in carted if p in known}
+    if unknown := [p for p in carted if p not in known]:
+        facts = catalog_selectors.product_facts(unknown)
+        categories |= {f.category_id for f in facts.values()}
+    return frozenset(c for c in categories if c is not None)
 
 
 def _proposals(
@@ -214,16 +238,25 @@ def _proposals(
     carted: frozenset[int],
     popular: list[int],
     now: datetime,
-) -> list[sources.Proposal]:
-    engine, _ = sources.engine_proposals(model, history, catalogue, now=now)
+) -> tuple[list[sources.Proposal], sources.EngineView]:
+    """Every source's candidates, each claimed by the first source in CLAIM_ORDER that
+    proposed it, topped up from the rest of the catalogue; and the engine's view of them."""
     by_source = {
         "followed": sources.followed(catalogue, followed),
         "carted": sources.carted_related(catalogue, carted),
         "hashtag": sources.hashtag_trending(catalogue, profile, popular=popular),
-        "engine": engine,
         "fresh": sources.fresh(catalogue, now=now),
         "popular_region": sources.popular(catalogue, popular),
     }
+    others = {p.post_id for proposals in by_source.values() for p in proposals}
+    # The top-up below takes the newest videos no source proposed until there are
+    # MIN_CANDIDATES: whatever the engine proposes, they are among the newest
+    # MIN_CANDIDATES - len(others) not in `others`, so one engine pass scores them all.
+    reserve = sources.backfill(catalogue, exclude=others, now=now)
+    reserve = reserve[: max(MIN_CANDIDATES - len(others), 0)]
+    by_source["engine"], engine = sources.engine_pass(
+        model, history, catalogue, also=others | {p.post_id for p in reserve}, now=now
+    )
     claimed: dict[int, sources.Proposal] = {}
     for name in CLAIM_ORDER:
         for proposal in by_source[name]:
@@ -233,29 +266,37 @@ def _proposals(
             claimed.setdefault(proposal.post_id, proposal)
             if len(claimed) >= MIN_CANDIDATES:
                 break
-    return list(claimed.values())
+    return list(claimed.values()), engine
 
 
-def _score(model, history, profile, videos, followed, carted, policy: Policy, *, now):
-    """(score, weighted terms) of each video for this viewer."""
+def _score(
+    model: LiveModel,
+    engine: sources.EngineView,
+    profile: ViewerProfile,
+    videos: list[Video],
+    catalogue: Catalogue,
+    followed: frozenset[int],
+    carted: frozenset[int],
+    policy: Policy,
+    *,
+    now: datetime,
+) -> tuple[list[float], np.ndarray]:
+    """Each video's score for this viewer, and its weighted term of each outcome."""
     if not videos:
-        return []
-    batch = None
-    if model.engine is not None:
-        batch = sources.viewer_batch(history, model.codes, n_items=len(model.codes), now=now)
-    view = sources.engine_view(model, batch, videos)
+        return [], np.zeros((0, len(OUTCOMES)))
+    columns = catalogue.columns_of(videos)
     context = ViewerContext.of(profile, followed=followed, carted_categories=carted)
     features = feature_matrix(
         context,
         videos,
-        engine_scores=[view.scores[v.post_id] for v in videos],
-        engine_proposed=[view.proposed[v.post_id] for v in videos],
+        engine_scores=[engine.score(v.post_id) for v in videos],
+        engine_proposed=[engine.proposed_flag(v.post_id) for v in videos],
         base=model.base,
         now=now,
+        columns=columns,
     )
     predictions = model.outcomes.predict(features)
-    scored = value(predictions, videos, weights=policy.weights, base=model.base)
-    return [(s.score, s.terms) for s in scored]
+    return value_columns(predictions, columns, weights=policy.weights, base=model.base)
 
 
 def _detail(
