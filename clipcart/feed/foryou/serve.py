@@ -36,7 +36,7 @@ from ..selectors import hidden_ids
 from . import candidates as sources
 from . import reasons
 from .catalogue import Catalogue, Video, live_catalogue
-from .features import OUTCOMES, ViewerContext, feature_matrix
+from .features import COUNTED, OUTCOMES, ViewerContext, feature_matrix
 from .model import LiveModel, current_model
 from .outcomes import value_columns
 from .profile import ViewerProfile, build_profile, preferences_of
@@ -204,7 +204,11 @@ def _personalized(viewer, catalogue: Catalogue, policy: Policy, followed, *, now
         row = row_of[post_id]
         proposal, video = proposals[row], videos[row]
         detail = _detail(proposal, video, profile, catalogue, region_name=name)
-        factors = dict(zip(OUTCOMES, terms[row].tolist(), strict=True))
+        factors = {
+            outcome: term
+            for outcome, term in zip(OUTCOMES, terms[row].tolist(), strict=True)
+            if _evidenced(outcome, video, model)
+        }
         return reasons.Why(proposal.source, detail, reasons.top_factors(factors, policy.weights))
 
     # Videos the viewer already met (not finished today) are kept for when the new run out.
@@ -214,6 +218,16 @@ def _personalized(viewer, catalogue: Catalogue, policy: Policy, followed, *, now
     )
     ranked = [_pick(videos[row]) for row in order]
     return ranked, why, _interests(profile)
+
+
+def _evidenced(outcome: str, video: Video, model: LiveModel) -> bool:
+    """A reason names an outcome only when something real stands behind it: a model that
+    learned it from people's events, or this video's own counters recording it. (The fallback
+    for an unlearned outcome is a guess from affinities, not something people did.)"""
+    if outcome in model.outcomes.boosters:
+        return True
+    counter = COUNTED.get(outcome)
+    return counter is not None and getattr(video.counts, counter) > 0
 
 
 def _carted_categories(profile: ViewerProfile, catalogue: Catalogue) -> frozenset[int]:
