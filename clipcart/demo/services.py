@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -44,6 +45,7 @@ from clipcart.checkout.models import Cart, CartLine
 from clipcart.core.errors import Conflict, InvalidInput
 from clipcart.feed import exploration as feed_exploration
 from clipcart.feed.foryou import training as feed_training
+from clipcart.feed.models import Event
 from clipcart.fulfillment import clock
 from clipcart.inventory.models import Reservation, Stock
 from clipcart.media.models import Comment, Like
@@ -177,6 +179,7 @@ def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: boo
                 progress=progress,
             )
             affiliate.seed(base=base)  # fills delivered_at, which parcels and returns read
+            _personalization_answered(base=base)
         # Seller operations go through the services, at their real times.
         shipments.seed(base=base)
         fulfillment.seed(base=base)
@@ -199,6 +202,16 @@ def seed_demo(*, scale: float = 1.0, base: datetime | None = None, progress: boo
         comments=counts.comments,
         events=counts.events,
         seconds=time.monotonic() - started,
+    )
+
+
+def _personalization_answered(*, base: datetime) -> None:
+    """Everyone with a viewing history (the `shopper` login too) said yes to a personalized
+    feed before it began, so the demo's For You is personalized out of the box; the other
+    accounts have not answered and are asked once."""
+    viewers = Event.objects.filter(user__isnull=False).values("user_id")
+    User.objects.filter(Q(pk__in=viewers) | Q(username="shopper")).update(
+        personalization=True, personalization_answered_at=base - timedelta(days=7)
     )
 
 
