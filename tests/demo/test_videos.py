@@ -127,6 +127,41 @@ def test_the_shopper_watched_videos_to_the_end_just_before_the_base(seeded):
     assert recent.exists()
 
 
+def test_viewers_with_a_history_said_yes_to_personalization_and_the_others_are_asked(seeded):
+    watchers = set(Event.objects.filter(user__isnull=False).values_list("user_id", flat=True))
+    answered = User.objects.filter(personalization=True)
+    assert set(answered.values_list("pk", flat=True)) == watchers
+    assert answered.filter(username="shopper").exists()
+    for user in answered:
+        first = Event.objects.filter(user=user).earliest("ts").ts
+        answered_at = user.personalization_answered_at
+        assert answered_at is not None and user.date_joined < answered_at < first
+    others = User.objects.exclude(pk__in=watchers)
+    assert others.exists()
+    assert not others.filter(personalization__isnull=False).exists()
+    assert not others.filter(personalization_answered_at__isnull=False).exists()
+
+
+def test_the_stored_history_is_the_planned_one(seeded):
+    """Determinism: each viewer's events, by type and video, as a second plan has them."""
+    world = build_world(scale=SCALE)
+    media = videos.plan_media(world, scale=SCALE)
+    plan = social.plan_social(world, media, scale=SCALE)
+    assert plan == social.plan_social(build_world(scale=SCALE), media, scale=SCALE)
+    post_ids = list(Post.objects.order_by("id").values_list("pk", flat=True))  # plan's order
+    product_ids = [0] * len(world.products)  # not compared
+    planned = Counter(
+        (world.people[watch.person].username, event["video_id"], event["type"])
+        for watch in plan.watches
+        for _, event in social._events(watch, media, post_ids, product_ids)
+    )
+    stored = Counter(Event.objects.values_list("user__username", "video_id", "type").iterator())
+    assert stored == planned
+    assert Event.objects.filter(type=Event.Type.NOT_INTERESTED).exists() == any(
+        watch.not_interested for watch in plan.watches
+    )
+
+
 def test_the_seeded_videos_are_the_planned_ones(seeded):
     """Determinism: captions, creators and anchors as a second, independent plan has them."""
     world = build_world(scale=SCALE)
