@@ -18,18 +18,9 @@ from django.db import transaction
 
 from clipcart.core.errors import InvalidInput, PermissionDenied
 
+from .foryou.features import OUTCOMES
 from .models import RankingPolicy
 
-OUTCOMES = (
-    "completion",
-    "like",
-    "share",
-    "follow",
-    "anchor_click",
-    "add_to_cart",
-    "purchase",
-    "negative",
-)
 # Far beyond any sensible weight; keeps one typo from drowning every other outcome.
 MAX_ABS_WEIGHT = 100.0
 SHARE_RANGE = (Decimal("0.05"), Decimal("0.10"))

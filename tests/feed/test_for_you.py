@@ -18,7 +18,7 @@ from django.utils import timezone
 from clipcart.feed import services as feed_services
 from clipcart.feed.foryou import training
 from clipcart.feed.foryou.catalogue import Counts, Video
-from clipcart.feed.foryou.features import BaseRates
+from clipcart.feed.foryou.features import OUTCOMES, BaseRates
 from clipcart.feed.foryou.outcomes import value
 from clipcart.feed.foryou.rules import Pick, Run, fill
 from clipcart.feed.models import Event, RankerModel, RankingPolicy
@@ -284,19 +284,7 @@ def test_a_sold_out_video_is_not_promoted_for_its_products():
         counts=counts,
         **kwargs,
     )
-    predictions = {
-        o: [0.2, 0.2]
-        for o in (
-            "completion",
-            "like",
-            "share",
-            "follow",
-            "anchor_click",
-            "add_to_cart",
-            "purchase",
-            "negative",
-        )
-    }
+    predictions = {o: [0.2, 0.2] for o in OUTCOMES}
     weights = dict.fromkeys(predictions, 1.0) | {"negative": -8.0}
 
     available, gone = value(predictions, [in_stock, sold_out], weights=weights, base=base)
