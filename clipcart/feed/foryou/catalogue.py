@@ -13,6 +13,7 @@ features of hundreds of candidates in a few numpy operations instead of a Python
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from ..selectors import live_posts
 WINDOW = timedelta(days=60)
 LIMIT = 2000
 TTL_S = 15
+REFRESH_AFTER = timedelta(seconds=TTL_S - 3)  # one page then rebuilds it ahead of its expiry
 # Part of the cache key: a catalogue pickled by an older shape of these classes is not read back.
 FORMAT = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -187,25 +189,51 @@ class _Held:
     """The catalogue this process last read, under its token (a tuple: swapped atomically)."""
 
     entry: tuple[str, Catalogue] | None = None
+    building = threading.Lock()
 
 
 def live_catalogue() -> Catalogue:
-    """The cached catalogue of the current live set, built when missing. The cache holds a
-    pointer (a random token, for TTL_S) to the pickled catalogue; a process whose held copy
-    carries that token uses it without reading and unpickling the catalogue again. When the
-    pointer expires, or the cache is cleared, the next page builds a new catalogue."""
+    """The cached catalogue of the current live set, never older than TTL_S.
+
+    The cache holds a pointer (a random token, for TTL_S) to the pickled catalogue; a process
+    whose held copy carries that token uses it without reading and unpickling it again. Under
+    load many pages would find an expired catalogue at once and all build it (each build is a
+    few queries, and together they stall every page for a moment), so one page rebuilds it
+    shortly before it expires while the others go on with the current one, and when it is
+    missing (first page, a new live set, a cleared cache) one thread per process builds it and
+    the others wait for that one."""
     pointer = f"feed:catalogue:{FORMAT}:{media_selectors.live_set_version()}"
-    token = cache.get(pointer)
-    held = _Held.entry
-    if token is not None and held is not None and held[0] == token:
-        return held[1]
-    catalogue = cache.get(f"{pointer}:{token}") if token is not None else None
+    catalogue = _read(pointer)
     if catalogue is None:
-        token = secrets.token_hex(8)
-        catalogue = build_catalogue(now=timezone.now())
-        # Written before the pointer and kept longer, so a pointer never names a missing copy.
-        cache.set(f"{pointer}:{token}", catalogue, timeout=TTL_S + 5)
-        cache.set(pointer, token, timeout=TTL_S)
+        with _Held.building:
+            catalogue = _read(pointer) or _build(pointer)
+    elif timezone.now() - catalogue.built_at > REFRESH_AFTER and cache.add(
+        f"{pointer}:refreshing", 1, timeout=TTL_S
+    ):
+        catalogue = _build(pointer)
+    return catalogue
+
+
+def _read(pointer: str) -> Catalogue | None:
+    token = cache.get(pointer)
+    if token is None:
+        return None
+    held = _Held.entry
+    if held is not None and held[0] == token:
+        return held[1]
+    catalogue = cache.get(f"{pointer}:{token}")
+    if catalogue is not None:
+        _Held.entry = (token, catalogue)
+    return catalogue
+
+
+def _build(pointer: str) -> Catalogue:
+    token = secrets.token_hex(8)
+    catalogue = build_catalogue(now=timezone.now())
+    # Written before the pointer and kept longer, so a pointer never names a missing copy.
+    cache.set(f"{pointer}:{token}", catalogue, timeout=TTL_S + 5)
+    cache.set(pointer, token, timeout=TTL_S)
+    cache.delete(f"{pointer}:refreshing")
     _Held.entry = (token, catalogue)
     return catalogue
 
