@@ -67,7 +67,8 @@ EVENT_MIX = {
     "not_interested": 3,
 }
 EVENT_COLUMNS = (
-    "actor, client_id, user_id, type, ts, received_at, video_id, product_id, watch_ms, rolled_up"
+    "actor, client_id, user_id, region, type, ts, received_at, video_id, product_id, watch_ms, "
+    "rolled_up"
 )
 
 
@@ -87,7 +88,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--pool-size", type=int, default=8, help="PostgreSQL connections per server process"
     )
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="cache of the server")
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="cache, histories and counters of the server; a database of its own (emptied "
+        "when the bench database is recreated)",
+    )
     parser.add_argument("--concurrency", default="8,32", help="feed clients in flight, e.g. 8,32")
     parser.add_argument(
         "--duration",
@@ -194,6 +200,7 @@ def prepare_database(args: argparse.Namespace) -> dict:
     if not reused:
         print(f"   recreating {lib.database_name(args.database_url)} and seeding the demo")
         lib.recreate_database(args.database_url)
+        empty_redis(args.redis_url)
         shutil.rmtree(VAR_DIR, ignore_errors=True)
     limit = args.phase_timeout
     lib.run_command(
@@ -205,6 +212,22 @@ def prepare_database(args: argparse.Namespace) -> dict:
     return {"reused": reused, "setup_s": round(time.perf_counter() - began, 1)}
 
 
+def empty_redis(url: str) -> None:
+    """Empties the bench's own Redis database with the database it mirrors: the viewers'
+    histories and the live counters there are keyed by ids the new seed reuses, so a second
+    seed's events would otherwise join the first one's."""
+    import redis
+
+    if not url:
+        return
+    client = redis.Redis.from_url(url)
+    index = client.connection_pool.connection_kwargs.get("db", 0)
+    if index == 0:
+        raise SystemExit(f"refusing to empty Redis database 0 ({url}): give the bench its own")
+    client.flushdb()
+    client.close()
+
+
 @dataclass
 class World:
     tokens: list[str]  # signed-in shoppers' bearer tokens
@@ -213,6 +236,7 @@ class World:
     products_of: dict[int, list[int]]  # post id -> tagged product ids
     facts: dict = field(default_factory=dict)
     personalized: list[bool] = field(default_factory=list)  # per token: personalization on
+    regions: list[str] = field(default_factory=list)  # per token: the region events carry
 
 
 # Sources only the personalized path proposes (feed/foryou: the feed's own and the engine's);
@@ -271,7 +295,8 @@ def build_world(shoppers: int) -> World:
     ):
         products_of.setdefault(post_id, []).append(product_id)
     ids = [u.pk for u in people]
-    personalized = [account_selectors.feed_privacy(u).personalized for u in people]
+    privacy = [account_selectors.feed_privacy(u) for u in people]
+    personalized = [p.personalized for p in privacy]
     facts = {
         "live_posts": len(post_ids),
         "anchors": sum(len(v) for v in products_of.values()),
@@ -284,7 +309,9 @@ def build_world(shoppers: int) -> World:
         "shoppers_personalized": sum(personalized),
         "model": trained_model(),
     }
-    return World(tokens, ids, post_ids, products_of, facts, personalized)
+    return World(
+        tokens, ids, post_ids, products_of, facts, personalized, [p.region for p in privacy]
+    )
 
 
 def trained_model() -> dict | None:
@@ -619,7 +646,7 @@ async def api_events(base_url: str, world: World, args, *, seconds: float, run: 
 def raw_events(url: str, world: World, args, *, seconds: float, run: str) -> dict:
     """K autocommit psycopg connections (threads), each inserting its batches with one
     multi-row INSERT into feed_event: the same columns, as many rows, no application."""
-    row = "(" + ", ".join(["%s"] * 10) + ")"
+    row = "(" + ", ".join(["%s"] * 11) + ")"
     sql = f"INSERT INTO feed_event ({EVENT_COLUMNS}) VALUES " + ", ".join([row] * args.event_batch)
     sessions = [psycopg.connect(url, autocommit=True) for _ in range(args.event_clients)]
     start = threading.Barrier(args.event_clients + 1)
@@ -630,6 +657,7 @@ def raw_events(url: str, world: World, args, *, seconds: float, run: str) -> dic
     def insert(index: int) -> None:
         maker = EventMaker(world, run=f"raw{run}", client=index, seed=1000 + index)
         user_id = world.user_ids[index % len(world.user_ids)]
+        region = world.regions[index % len(world.regions)]
         actor = f"u:{user_id}"
         conn = sessions[index]
         start.wait()
@@ -639,8 +667,9 @@ def raw_events(url: str, world: World, args, *, seconds: float, run: str) -> dic
             params: list = []
             for e in maker.batch(args.event_batch):
                 ts = datetime.fromtimestamp(e["ts"] / 1000, tz=UTC)
-                params += [actor, e["id"], user_id, e["type"], ts, now, e.get("video_id"),
-                           e.get("product_id"), e.get("watch_ms"), False]  # fmt: skip
+                params += [actor, e["id"], user_id, region, e["type"], ts, now,
+                           e.get("video_id"), e.get("product_id"), e.get("watch_ms"),
+                           False]  # fmt: skip
             began = time.perf_counter()
             try:
                 conn.execute(sql, params)
