@@ -13,7 +13,6 @@ features of hundreds of candidates in a few numpy operations instead of a Python
 from __future__ import annotations
 
 import secrets
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -189,7 +188,6 @@ class _Held:
     """The catalogue this process last read, under its token (a tuple: swapped atomically)."""
 
     entry: tuple[str, Catalogue] | None = None
-    building = threading.Lock()
 
 
 def live_catalogue() -> Catalogue:
@@ -199,19 +197,21 @@ def live_catalogue() -> Catalogue:
     whose held copy carries that token uses it without reading and unpickling it again. Under
     load many pages would find an expired catalogue at once and all build it (each build is a
     few queries, and together they stall every page for a moment), so one page rebuilds it
-    shortly before it expires while the others go on with the current one, and when it is
-    missing (first page, a new live set, a cleared cache) one thread per process builds it and
-    the others wait for that one."""
+    shortly before it expires while the others go on with the current one. A missing one (first
+    page, a new live set, a cleared cache) is built by whoever needs it: making the others wait
+    for one builder would hold their pooled database connections while the builder may need
+    one."""
     pointer = f"feed:catalogue:{FORMAT}:{media_selectors.live_set_version()}"
     catalogue = _read(pointer)
-    if catalogue is None:
-        with _Held.building:
-            catalogue = _read(pointer) or _build(pointer)
-    elif timezone.now() - catalogue.built_at > REFRESH_AFTER and cache.add(
-        f"{pointer}:refreshing", 1, timeout=TTL_S
-    ):
+    if catalogue is None or _refresh_is_due(pointer, catalogue):
         catalogue = _build(pointer)
     return catalogue
+
+
+def _refresh_is_due(pointer: str, catalogue: Catalogue) -> bool:
+    """Whether this page is the one to rebuild the catalogue ahead of its expiry."""
+    due = timezone.now() - catalogue.built_at > REFRESH_AFTER
+    return due and cache.add(f"{pointer}:refreshing", 1, timeout=TTL_S)
 
 
 def _read(pointer: str) -> Catalogue | None:
