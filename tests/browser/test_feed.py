@@ -16,13 +16,14 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from clipcart.catalog import services as catalog_services
-from clipcart.feed.models import Event
+from clipcart.feed.models import Event, RankingPolicy
 from clipcart.media.models import Anchor, Post
 from clipcart.orders.models import Order
 from tests.conftest import ADDRESS
@@ -174,6 +175,9 @@ def test_shopper_swipes_the_feed_and_buys_from_a_video_without_leaving_it(
     phone_page, feed_posts, hoodie
 ):
     page = phone_page
+    # Two shoppable videos in a row: the swipe is the subject here, not the shoppable cap.
+    RankingPolicy.objects.update_or_create(pk=1, defaults={"plain_min": 0})
+    cache.clear()
     shopper = UserFactory(username="newshopper")
     sign_in(page, "newshopper")
     first, second = (page.locator(f"#post-{p.pk}") for p in feed_posts[:2])
