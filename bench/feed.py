@@ -109,6 +109,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--warmup", type=float, default=4, help="untimed seconds before each C")
     parser.add_argument(
+        "--server-warmup",
+        type=float,
+        default=20,
+        help="untimed seconds of feed at the highest concurrency once the server is up: each "
+        "worker loads the For You model (seconds on a busy machine) and fills its caches, so "
+        "the measurements see a running server, not a starting one",
+    )
+    parser.add_argument(
         "--signed-in", type=float, default=0.5, help="share of visits by signed-in shoppers"
     )
     parser.add_argument("--shoppers", type=int, default=200, help="shoppers given a token")
@@ -494,6 +502,20 @@ async def visit_load(
     await asyncio.gather(*(visitor(i) for i in range(concurrency)))
     load.wall = time.perf_counter() - began
     return load
+
+
+def warm_server(args, server, world: World) -> None:
+    """Serves the feed, untimed, for --server-warmup seconds at the highest concurrency."""
+    if args.server_warmup <= 0:
+        return
+    load = visit_load(
+        server.base_url, world, path=FEED, concurrency=max(args.concurrencies),
+        seconds=args.server_warmup, args=args, seed=7,
+    )  # fmt: skip
+    done = asyncio.run(asyncio.wait_for(load, args.phase_timeout))
+    every = done.ok[False] + done.ok[True]
+    print(f"   server warmed with {len(every)} feed pages in {args.server_warmup:.0f} s (slowest "
+          f"{1000 * max(every, default=0):.0f} ms, {len(done.errors)} errors)")  # fmt: skip
 
 
 def summarize(load: Load, cpu: dict) -> dict:
@@ -973,6 +995,7 @@ def main() -> int:
     profiles: list[dict | None] = []
     try:
         server.wait_ready(BASELINE, timeout=60)
+        warm_server(args, server, world)
         for concurrency in args.concurrencies:
             print(f"   feed vs one-query view, {concurrency} clients", flush=True)
             feed_results.append(measure_feed(args, server, world, concurrency, database))
