@@ -21,7 +21,6 @@ from counters that is their sum, capped at the impressions.
 from __future__ import annotations
 
 import random
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +28,6 @@ from enum import StrEnum
 from typing import NamedTuple
 
 import numpy as np
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
@@ -37,6 +35,7 @@ from django.utils import timezone
 from scipy.stats import beta as beta_distribution
 
 from clipcart.catalog import selectors as catalog_selectors
+from clipcart.core.snapshots import SharedSnapshot
 from clipcart.media import selectors as media_selectors
 from clipcart.media.models import Anchor, Post, PostHashtag
 
@@ -65,7 +64,6 @@ MIN_POOL_POSTS = 10
 MIN_MEASURED_IMPRESSIONS = 20
 DEFAULT_RATE = 0.2  # a platform with no impressions yet
 SNAPSHOT_TTL_S = 15
-SNAPSHOT_KEY = "feed:exploring:v1:{version}"
 
 
 @dataclass(frozen=True)
@@ -456,26 +454,15 @@ def _load_videos() -> list[_Video]:
     return videos
 
 
-# This process's copy of the snapshot, under the token the shared cache names it by: a page
-# reads one small cache key, and unpickles the videos only when a new snapshot was made.
-_local: dict[str, _Snapshot] = {}
+# Keyed on the live-set version, so a removed video leaves at once rather than in 15 s.
+# Each process holds the snapshot with its arrays and indexes (core/snapshots.py).
+_SHARED = SharedSnapshot(
+    "feed-exploring:2", lambda: _Snapshot(_load_videos()), ttl_s=SNAPSHOT_TTL_S
+)
 
 
 def _snapshot() -> _Snapshot:
-    # Keyed on the live-set version, so a removed video leaves at once rather than in 15 s.
-    key = SNAPSHOT_KEY.format(version=media_selectors.live_set_version())
-    token = cache.get(key)
-    if token is not None and token in _local:
-        return _local[token]
-    videos = cache.get(f"{key}:{token}") if token is not None else None
-    if videos is None:
-        videos, token = _load_videos(), uuid.uuid4().hex
-        cache.set(f"{key}:{token}", videos, SNAPSHOT_TTL_S + 5)
-        cache.set(key, token, SNAPSHOT_TTL_S)
-    snapshot = _Snapshot(videos)
-    _local.clear()
-    _local[token] = snapshot
-    return snapshot
+    return _SHARED.get(version=media_selectors.live_set_version())
 
 
 def _match(video: _Video, interests: Interests) -> str | None:

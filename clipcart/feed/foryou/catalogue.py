@@ -12,18 +12,17 @@ features of hundreds of candidates in a few numpy operations instead of a Python
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from django.core.cache import cache
 from django.utils import timezone
 
 from clipcart.accounts import selectors as account_selectors
 from clipcart.catalog import selectors as catalog_selectors
+from clipcart.core.snapshots import SharedSnapshot
 from clipcart.media import selectors as media_selectors
 
 from ..selectors import live_posts
@@ -31,7 +30,6 @@ from ..selectors import live_posts
 WINDOW = timedelta(days=60)
 LIMIT = 2000
 TTL_S = 15
-REFRESH_AFTER = timedelta(seconds=TTL_S - 3)  # one page then rebuilds it ahead of its expiry
 # Part of the cache key: a catalogue pickled by an older shape of these classes is not read back.
 FORMAT = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -184,58 +182,16 @@ class Catalogue:
         return index
 
 
-class _Held:
-    """The catalogue this process last read, under its token (a tuple: swapped atomically)."""
-
-    entry: tuple[str, Catalogue] | None = None
+# Keyed on media's live-set version: a removed video is gone from the next page at once.
+_SHARED = SharedSnapshot(
+    f"feed-catalogue:{FORMAT}", lambda: build_catalogue(now=timezone.now()), ttl_s=TTL_S
+)
 
 
 def live_catalogue() -> Catalogue:
-    """The cached catalogue of the current live set, never older than TTL_S.
-
-    The cache holds a pointer (a random token, for TTL_S) to the pickled catalogue; a process
-    whose held copy carries that token uses it without reading and unpickling it again. Under
-    load many pages would find an expired catalogue at once and all build it (each build is a
-    few queries, and together they stall every page for a moment), so one page rebuilds it
-    shortly before it expires while the others go on with the current one. A missing one (first
-    page, a new live set, a cleared cache) is built by whoever needs it: making the others wait
-    for one builder would hold their pooled database connections while the builder may need
-    one."""
-    pointer = f"feed:catalogue:{FORMAT}:{media_selectors.live_set_version()}"
-    catalogue = _read(pointer)
-    if catalogue is None or _refresh_is_due(pointer, catalogue):
-        catalogue = _build(pointer)
-    return catalogue
-
-
-def _refresh_is_due(pointer: str, catalogue: Catalogue) -> bool:
-    """Whether this page is the one to rebuild the catalogue ahead of its expiry."""
-    due = timezone.now() - catalogue.built_at > REFRESH_AFTER
-    return due and cache.add(f"{pointer}:refreshing", 1, timeout=TTL_S)
-
-
-def _read(pointer: str) -> Catalogue | None:
-    token = cache.get(pointer)
-    if token is None:
-        return None
-    held = _Held.entry
-    if held is not None and held[0] == token:
-        return held[1]
-    catalogue = cache.get(f"{pointer}:{token}")
-    if catalogue is not None:
-        _Held.entry = (token, catalogue)
-    return catalogue
-
-
-def _build(pointer: str) -> Catalogue:
-    token = secrets.token_hex(8)
-    catalogue = build_catalogue(now=timezone.now())
-    # Written before the pointer and kept longer, so a pointer never names a missing copy.
-    cache.set(f"{pointer}:{token}", catalogue, timeout=TTL_S + 5)
-    cache.set(pointer, token, timeout=TTL_S)
-    cache.delete(f"{pointer}:refreshing")
-    _Held.entry = (token, catalogue)
-    return catalogue
+    """The catalogue of the current live set, never older than TTL_S, shared by every page
+    and held by each process between reads (core/snapshots.py)."""
+    return _SHARED.get(version=media_selectors.live_set_version())
 
 
 def build_catalogue(*, now: datetime) -> Catalogue:
