@@ -120,7 +120,8 @@ def hidden_ids(viewer: Viewer, *, now: datetime) -> set[int]:
     )
     not_interested = Event.objects.filter(actor=viewer.actor, type=Event.Type.NOT_INTERESTED)
     hidden = (recent_completes | not_interested).filter(video_id__isnull=False)
-    return {pk for pk in hidden.values_list("video_id", flat=True).distinct() if pk}
+    # order_by(): the model's default ordering would add `id` to the DISTINCT.
+    return {pk for pk in hidden.order_by().values_list("video_id", flat=True).distinct() if pk}
 
 
 # --- Pages --------------------------------------------------------------------------------------

@@ -47,9 +47,8 @@ def exploration_slots(start: int, size: int, share: float) -> int:
     return sum(exploration_slot(p, share) for p in range(start, start + size))
 
 
-def _cap_allows(pick: Pick, run: Run, *, plain_min: int, plain_window: int) -> bool:
-    if not pick.hard_sell:
-        return True
+def _hard_sell_allowed(run: Run, *, plain_min: int, plain_window: int) -> bool:
+    """Whether the cap lets the next slot be a hard sell."""
     window = [*run.recent_hard[-(plain_window - 1) :], True] if plain_window > 1 else [True]
     return sum(window) <= plain_window - plain_min
 
@@ -72,9 +71,11 @@ def fill(
     ranked, explored = list(ranked), list(explored)
     page: list[Pick] = []
     while len(page) < size:
+        # Once per slot: the candidates' checks below run hundreds of times a page.
+        hard_ok = _hard_sell_allowed(run, plain_min=plain_min, plain_window=plain_window)
 
-        def capped(pick: Pick) -> bool:
-            return _cap_allows(pick, run, plain_min=plain_min, plain_window=plain_window)
+        def capped(pick: Pick, hard_ok: bool = hard_ok) -> bool:
+            return hard_ok or not pick.hard_sell
 
         def spread(pick: Pick) -> bool:
             return capped(pick) and pick.creator_id != run.last_creator
