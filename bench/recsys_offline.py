@@ -60,8 +60,12 @@ def pip_download(requirement: str, dest: Path) -> Path:
     if found:
         return found[-1]
     args = ["download", requirement, "--no-deps", "--only-binary=:all:", "-d", str(dest)]
+    # Under `uv run` both this interpreter and `python3` on PATH are the venv's, which has no
+    # pip: the interpreter the venv was made from usually has one.
+    base = getattr(sys, "_base_executable", sys.executable)
     for pip in (
         [sys.executable, "-m", "pip"],
+        [base, "-m", "pip"],
         ["python3", "-m", "pip"],
         ["python3", "-m", "uv", "tool", "run", "pip"],
     ):

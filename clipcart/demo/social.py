@@ -38,7 +38,7 @@ from clipcart.media.models import Comment, Like, Post
 from .videos import NICHE_TAGS, MediaPlan
 from .world import CREATOR, DAY, HOUR, SEED, SHOPPER, World
 
-VIEWERS_AT_SCALE_1 = 1200
+VIEWERS_AT_SCALE_1 = 600
 MIN_VIEWERS = 20
 HISTORY_DAYS = 6  # ingestion refuses events older than 7 days; the base is up to a day ago
 RISING_TAGS = ("cleantok", "booktok")
@@ -52,7 +52,7 @@ EVENT_BATCH = feed_services.MAX_BATCH
 # across the app is lognormal with a small spread, a viewer's niches decide most sessions.
 POPULARITY_SIGMA = 0.5
 BUZZ_SIGMA = 1.3  # how viral a video went: only the slots outside the viewer's niche feel it
-SESSIONS, SESSION_VIDEOS = (1, 4), (3, 12)  # per viewer over the week; new videos per session
+SESSIONS, SESSION_VIDEOS = (2, 7), (4, 18)  # per viewer over the week; videos per session
 FOCUSED = 0.9  # sessions that binge one of the viewer's niches; the others just browse
 STICKY = 0.5  # a focused session binges the niche the viewer binged last time
 FOCUS = (0.75, 0.9)  # share of a focused session's videos from its niche
@@ -62,7 +62,7 @@ FOLLOWED = 2.0  # videos of creators the viewer follows are shown more
 # above all: at first 3× (in a niche, people also dig out older videos) and 13× (across the
 # app), halving day by day.
 NOVELTY, VIRAL_NOVELTY, NOVELTY_HALF_LIFE = 2.0, 12.0, DAY
-HOP = 0.5  # at most half of a rising tag's viewers tap it for more
+HOP = 0.75  # at most three in four of a rising tag's viewers tap it for more
 PICK_UP, MAX_NICHES = 0.15, 4  # a finished video outside the taste may add its niche
 REWATCH = 0.05  # the feed seldom shows a viewer a video again
 QUICK_SKIP_MS = 2000  # gone before two seconds (feed.foryou counts it as negative feedback)
@@ -344,10 +344,12 @@ class _Audience:
         watches: list[WatchPlan] = []
         for person in viewers:
             starts = [self._session_start() for _ in range(self.rng.randint(*SESSIONS))]
-            if person == SHOPPER:  # so the feed has something to skip: watched in the last hour
-                starts.append(HOUR // 2)
             for start in sorted(starts, reverse=True):
                 watches.extend(self._session(person, start))
+            if person == SHOPPER:
+                # The login's story: half an hour before the base they finished videos of their
+                # main niche, which For You then leaves out for a day.
+                watches.extend(self._session(person, HOUR // 2, finishing=True))
         return watches
 
     def _session_start(self) -> int:
@@ -356,7 +358,9 @@ class _Audience:
         day = self.rng.choices(days, [ACTIVITY ** (HISTORY_DAYS - 1 - d) for d in days])[0]
         return day * DAY + self.rng.randint(HOUR if day == 0 else 0, DAY - HOUR)
 
-    def _session(self, person: int, start: int) -> list[WatchPlan]:
+    def _session(self, person: int, start: int, *, finishing: bool = False) -> list[WatchPlan]:
+        """One sitting from `start` on. `finishing`: it binges the viewer's main niche alone
+        and finishes every video of it."""
         rng, day, taste = self.rng, start // DAY, self.tastes[person]
         shown = [v for v in range(len(self.videos)) if self.shown(person, v, start)]
         if not shown:
@@ -367,6 +371,8 @@ class _Audience:
         )
         niche = self._binge(person, taste, day) if rng.random() < FOCUSED else None
         focus = rng.uniform(*FOCUS) if niche else 0.0
+        if finishing:
+            niche, focus = taste.niches[0], 1.0
         in_niche = [v for v in shown if self.niche[v] == niche]
         ago, previous, hop, session = start, None, None, []
         picked: set[int] = set()
@@ -390,7 +396,7 @@ class _Audience:
                 continue
             picked.add(video)
             previous = video
-            watch = self._one(person, video, ago, taste)
+            watch = self._one(person, video, ago, taste, finishing=finishing)
             if watch.completed and self.niche[video] not in taste.niches:
                 self._pick_up(person, self.niche[video])
             self.seen[person].add(video)
@@ -447,14 +453,16 @@ class _Audience:
             return None
         return self.rng.choices(videos, weights)[0]
 
-    def _one(self, person: int, video: int, ago: int, taste: Taste) -> WatchPlan:
+    def _one(
+        self, person: int, video: int, ago: int, taste: Taste, *, finishing: bool = False
+    ) -> WatchPlan:
         """What a viewer does with one video: much more when it is in their taste (by how
         strongly) and good; outside it they often skip within two seconds."""
         rng, plan, quality = self.rng, self.videos[video], self.quality[video]
         fond = self.niche[video] in taste.niches
         if fond:
             strength = taste.strengths[taste.niches.index(self.niche[video])]
-            completed = rng.random() < 0.4 + 0.2 * strength + 0.3 * quality
+            completed = rng.random() < 0.4 + 0.2 * strength + 0.3 * quality or finishing
         else:
             completed = rng.random() < 0.06 + 0.2 * quality
         skipped = not completed and rng.random() < (0.15 if fond else 0.6)
