@@ -37,3 +37,8 @@ def test_values_written_through_one_cache_object_are_read_through_another():
     writer.set("shared-cache-test", {"n": 1}, timeout=10)
     assert cache_in_new_thread(settings.REDIS_URL).get("shared-cache-test") == {"n": 1}
     writer.delete("shared-cache-test")
+
+
+def test_one_redis_client_serves_every_operation():
+    cache = SharedRedisCache("redis://127.0.0.1:6379/14", {})
+    assert cache._cache.get_client("a") is cache._cache.get_client("b", write=True)
