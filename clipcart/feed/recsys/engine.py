@@ -188,11 +188,11 @@ class Engine:
         """The source's score of every candidate, and its rank (per_source + 1 if the source
         did not propose it)."""
         found, _ = top
-        absent = self.config.per_source + 1
-        rank = np.full(items.shape, absent, dtype=np.float32)
-        for position in range(found.shape[1]):
-            match = (items == found[:, position : position + 1]) & (items >= 0)
-            rank[match] = position + 1
+        # B × m × n comparisons at once (a source proposes each item at most once per user).
+        match = (items[:, :, None] == found[:, None, :]) & (found[:, None, :] >= 0)
+        position = match.argmax(axis=2) + 1
+        proposed = match.any(axis=2) & (items >= 0)
+        rank = np.where(proposed, position, self.config.per_source + 1).astype(np.float32)
         return view.score(items), rank
 
     def _context_features(self, batch: UserBatch, items: np.ndarray) -> np.ndarray:
