@@ -10,16 +10,17 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.test import TestCase
 from django.utils import timezone
 
 from clipcart.feed import services as feed_services
-from clipcart.feed.foryou import training
+from clipcart.feed.foryou import serve, training
 from clipcart.feed.foryou.catalogue import Counts, Video
 from clipcart.feed.foryou.features import OUTCOMES, BaseRates
-from clipcart.feed.foryou.outcomes import value
+from clipcart.feed.foryou.outcomes import OutcomeModels, value
 from clipcart.feed.foryou.rules import Pick, Run, fill
 from clipcart.feed.models import Event, RankerModel, RankingPolicy
 from clipcart.media import services as media_services
@@ -129,13 +130,11 @@ def test_retraining_learns_only_from_adults_who_said_yes(community, niche_videos
     assert "completion" in model.summary["learned"]
 
 
-def test_a_fresh_shopper_who_finishes_booktok_videos_sees_books_on_the_next_page(
-    community, niche_videos
-):
-    training.retrain()
+def next_page_after_finishing_books(niche_videos) -> tuple[list[dict], list[int]]:
+    """A new shopper's second page after finishing three #booktok videos of (or after) their
+    first one; and the three."""
     shopper = UserFactory(personalization=True)
     api = ApiClient(shopper)
-    books = set(niche_videos["booktok"])
     first = page(api, size=8)
     watched = [v for v in niche_videos["booktok"] if v in {i["video_id"] for i in first["items"]}]
     watched = (watched + niche_videos["booktok"])[:3]
@@ -148,8 +147,16 @@ def test_a_fresh_shopper_who_finishes_booktok_videos_sees_books_on_the_next_page
             for e in watch(v, at=now - timedelta(minutes=5 - n), complete=True)
         ],
     )
+    return page(api, size=8)["items"], watched
 
-    items = page(api, size=8)["items"]
+
+def test_a_fresh_shopper_who_finishes_booktok_videos_sees_books_on_the_next_page(
+    community, niche_videos
+):
+    training.retrain()
+    books = set(niche_videos["booktok"])
+
+    items, watched = next_page_after_finishing_books(niche_videos)
 
     shown_books = [i for i in items if i["video_id"] in books]
     assert len(shown_books) >= 6, [i["reason"] for i in items]
@@ -157,6 +164,37 @@ def test_a_fresh_shopper_who_finishes_booktok_videos_sees_books_on_the_next_page
     personal = [i for i in shown_books if i["why"]["source"] not in ("popular_region", "fresh")]
     assert personal and all(i["reason"] for i in personal)
     assert any("booktok" in i["reason"] for i in shown_books)
+
+
+def test_with_a_short_shortlist_only_it_is_predicted_and_books_still_lead(
+    community, niche_videos, monkeypatch
+):
+    training.retrain()
+    monkeypatch.setattr(serve, "SHORTLIST", 8)
+    predicted_rows: list[int] = []
+    predict = OutcomeModels.predict
+
+    def counted(self, features):
+        predicted_rows.append(len(features))
+        return predict(self, features)
+
+    monkeypatch.setattr(OutcomeModels, "predict", counted)
+
+    items, _ = next_page_after_finishing_books(niche_videos)
+
+    assert predicted_rows and max(predicted_rows) == 8  # of 24 candidates
+    shown_books = [i for i in items if i["video_id"] in set(niche_videos["booktok"])]
+    assert len(shown_books) >= 6, [i["reason"] for i in items]
+
+
+def test_the_shortlist_takes_half_by_the_engine_and_the_rest_by_the_prior():
+    nan = float("nan")
+    prior = np.array([0.9, 0.8, 0.7, 0.1, 0.2, 0.3])
+    engine = np.array([nan, 0.1, 0.2, 0.9, 0.8, nan])
+    assert serve.shortlist(prior, engine, 4).tolist() == [0, 1, 3, 4]
+    assert serve.shortlist(prior, engine, 6).tolist() == [0, 1, 2, 3, 4, 5]
+    no_engine = np.full(6, nan)
+    assert serve.shortlist(prior, no_engine, 3).tolist() == [0, 1, 2]
 
 
 def test_turning_personalization_off_shows_what_is_popular_in_the_region(community, niche_videos):

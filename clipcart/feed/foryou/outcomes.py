@@ -52,6 +52,11 @@ class OutcomeModels:
                 predictions[outcome] = self._fallback(outcome, features)
         return predictions
 
+    def prior(self, features: np.ndarray) -> dict[str, np.ndarray]:
+        """Every outcome as the fallback guesses it (the video's smoothed rate moved by the
+        viewer's affinity): a few array operations, used to shortlist candidates."""
+        return {outcome: self._fallback(outcome, features) for outcome in OUTCOMES}
+
     def _fallback(self, outcome: str, features: np.ndarray) -> np.ndarray:
         if outcome in COUNTED:
             rate = features[:, column(f"rate_{outcome}")].astype(np.float64)

@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 from django.core import signing
@@ -50,6 +51,11 @@ POPULAR_LIMIT = 300
 MIN_CANDIDATES = 300
 # Sources in the order they claim a video proposed by several (the most specific first).
 CLAIM_ORDER = ("followed", "carted", "hashtag", "engine", "fresh", "popular_region")
+# Pre-ranking: the outcome models predict only a shortlist of the candidates, half the best by
+# the engine's ranker and half the best by the outcomes' prior (the video's smoothed rates moved
+# by the viewer's affinities), so their cost stays flat however many candidates the sources
+# bring; the others follow, by their prior. Enough for several pages under the feed rules.
+SHORTLIST = 64
 
 
 @dataclass
@@ -194,9 +200,7 @@ def _personalized(viewer, catalogue: Catalogue, policy: Policy, followed, *, now
         model, history, profile, catalogue, followed, carted, popular, now
     )
     videos = [catalogue.videos[p.post_id] for p in proposals]
-    scores, terms = _score(
-        model, engine, profile, videos, catalogue, followed, carted, policy, now=now
-    )
+    scored = _score(model, engine, profile, videos, catalogue, followed, carted, policy, now=now)
     name = account_selectors.region_name(viewer.privacy.region)
     row_of = {proposal.post_id: row for row, proposal in enumerate(proposals)}
 
@@ -204,27 +208,35 @@ def _personalized(viewer, catalogue: Catalogue, policy: Policy, followed, *, now
         row = row_of[post_id]
         proposal, video = proposals[row], videos[row]
         detail = _detail(proposal, video, profile, catalogue, region_name=name)
+        predicted = bool(scored.shortlisted[row])
         factors = {
             outcome: term
-            for outcome, term in zip(OUTCOMES, terms[row].tolist(), strict=True)
-            if _evidenced(outcome, video, model)
+            for outcome, term in zip(OUTCOMES, scored.terms[row].tolist(), strict=True)
+            if _evidenced(outcome, video, model, predicted=predicted)
         }
         return reasons.Why(proposal.source, detail, reasons.top_factors(factors, policy.weights))
 
-    # Videos the viewer already met (not finished today) are kept for when the new run out.
+    # The shortlist first; videos the viewer already met (not finished today) are kept for
+    # when the new ones run out.
     order = sorted(
         range(len(videos)),
-        key=lambda row: (videos[row].post_id in profile.seen, -scores[row], -videos[row].post_id),
+        key=lambda row: (
+            videos[row].post_id in profile.seen,
+            not scored.shortlisted[row],
+            -scored.scores[row],
+            -videos[row].post_id,
+        ),
     )
     ranked = [_pick(videos[row]) for row in order]
     return ranked, why, _interests(profile)
 
 
-def _evidenced(outcome: str, video: Video, model: LiveModel) -> bool:
+def _evidenced(outcome: str, video: Video, model: LiveModel, *, predicted: bool) -> bool:
     """A reason names an outcome only when something real stands behind it: a model that
-    learned it from people's events, or this video's own counters recording it. (The fallback
-    for an unlearned outcome is a guess from affinities, not something people did.)"""
-    if outcome in model.outcomes.boosters:
+    learned it from people's events (and predicted this video: it was shortlisted), or this
+    video's own counters recording it. (The fallback for an unlearned outcome is a guess from
+    affinities, not something people did.)"""
+    if predicted and outcome in model.outcomes.boosters:
         return True
     counter = COUNTED.get(outcome)
     return counter is not None and getattr(video.counts, counter) > 0
@@ -283,6 +295,13 @@ def _proposals(
     return list(claimed.values()), engine
 
 
+@dataclass
+class _Scored:
+    scores: np.ndarray  # each candidate's score: by the outcome models when shortlisted
+    terms: np.ndarray  # candidates × OUTCOMES: each outcome's weighted term of the score
+    shortlisted: np.ndarray  # bool: the outcome models predicted it
+
+
 def _score(
     model: LiveModel,
     engine: sources.EngineView,
@@ -294,23 +313,50 @@ def _score(
     policy: Policy,
     *,
     now: datetime,
-) -> tuple[list[float], np.ndarray]:
-    """Each video's score for this viewer, and its weighted term of each outcome."""
+) -> _Scored:
+    """Each video's score for this viewer, and its weighted term of each outcome: the prior's
+    for all, the outcome models' for the shortlist."""
     if not videos:
-        return [], np.zeros((0, len(OUTCOMES)))
+        empty = np.zeros(0)
+        return _Scored(empty, np.zeros((0, len(OUTCOMES))), empty.astype(bool))
     columns = catalogue.columns_of(videos)
     context = ViewerContext.of(profile, followed=followed, carted_categories=carted)
+    engine_scores = [engine.score(v.post_id) for v in videos]
     features = feature_matrix(
         context,
         videos,
-        engine_scores=[engine.score(v.post_id) for v in videos],
+        engine_scores=engine_scores,
         engine_proposed=[engine.proposed_flag(v.post_id) for v in videos],
         base=model.base,
         now=now,
         columns=columns,
     )
-    predictions = model.outcomes.predict(features)
-    return value_columns(predictions, columns, weights=policy.weights, base=model.base)
+    weigh = partial(value_columns, weights=policy.weights, base=model.base)
+    prior_scores, terms = weigh(model.outcomes.prior(features), columns)
+    scores = np.array(prior_scores)
+    rows = shortlist(scores, np.array(engine_scores, dtype=np.float64), SHORTLIST)
+    predicted_scores, terms[rows] = weigh(
+        model.outcomes.predict(features[rows]), columns.take(rows)
+    )
+    scores[rows] = predicted_scores
+    shortlisted = np.zeros(len(videos), dtype=bool)
+    shortlisted[rows] = True
+    return _Scored(scores, terms, shortlisted)
+
+
+def shortlist(prior: np.ndarray, engine: np.ndarray, size: int) -> np.ndarray:
+    """Rows of the best `size` candidates: half by the engine's score (a video it does not know
+    has none), the rest by the prior; all of them when there are no more than `size`."""
+    if len(prior) <= size:
+        return np.arange(len(prior))
+    known = np.flatnonzero(~np.isnan(engine))
+    by_engine = known[np.argsort(-engine[known], kind="stable")][: size // 2]
+    chosen = set(by_engine.tolist())
+    for row in np.argsort(-prior, kind="stable").tolist():
+        if len(chosen) >= size:
+            break
+        chosen.add(row)
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 def _detail(
