@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.core.cache import cache
@@ -54,6 +55,14 @@ class ApiClient:
 
     def delete(self, path, **kwargs):
         return self._call("delete", path, None, **kwargs)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time.time() stands still at a fixed instant; a test moves it with `clock[0] += s`."""
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    return now
 
 
 @pytest.fixture

@@ -23,13 +23,6 @@ def builds(monkeypatch):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    now = [1_800_000_000.0]
-    monkeypatch.setattr(feed_cards.time, "time", lambda: now[0])
-    return now
-
-
-@pytest.fixture
 def posts(creator):
     cache.clear()
     return [make_post(creator=creator, caption=f"Find {n} #cleantok") for n in range(3)]

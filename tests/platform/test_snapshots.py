@@ -4,15 +4,7 @@ one page at a time."""
 import pytest
 from django.core.cache import cache
 
-from clipcart.core import snapshots
 from clipcart.core.snapshots import SharedSnapshot
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [1_800_000_000.0]
-    monkeypatch.setattr(snapshots.time, "time", lambda: now[0])
-    return now
 
 
 @pytest.fixture
