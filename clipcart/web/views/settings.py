@@ -118,26 +118,22 @@ def personalization(request: HttpRequest) -> HttpResponse:
 @require_POST
 def birth_date(request: HttpRequest) -> HttpResponse:
     form = BirthDateForm(request.POST)
-    form.submit(
-        lambda data: account_services.set_birth_date(
-            user=request.user,  # type: ignore[arg-type]  # login_required: a User
-            birth_date=data["birth_date"],
-        )
-    )
-    return _answer(request, "birth_date", form, "Your date of birth is saved.")
+    saved = "Your date of birth is saved."
+    return _save_own(request, form, "birth_date", account_services.set_birth_date, saved)
 
 
 @login_required
 @require_POST
 def region(request: HttpRequest) -> HttpResponse:
     form = RegionForm(request.POST)
-    form.submit(
-        lambda data: account_services.set_region(
-            user=request.user,  # type: ignore[arg-type]  # login_required: a User
-            region=data["region"],
-        )
-    )
-    return _answer(request, "region", form, "Your region is saved.")
+    saved = "Your region is saved."
+    return _save_own(request, form, "region", account_services.set_region, saved)
+
+
+def _save_own(request: HttpRequest, form, name: str, service, saved: str) -> HttpResponse:
+    """One field of the signed-in user's own settings, saved through its service."""
+    form.submit(lambda data: service(user=request.user, **{name: data[name]}))
+    return _answer(request, name, form, saved)
 
 
 # --- The one-time question on the feed -----------------------------------------------------------
