@@ -114,26 +114,23 @@ def personalization(request: HttpRequest) -> HttpResponse:
     return _answer(request, "personalization", form, "")
 
 
-@login_required
-@require_POST
-def birth_date(request: HttpRequest) -> HttpResponse:
-    form = BirthDateForm(request.POST)
-    saved = "Your date of birth is saved."
-    return _save_own(request, form, "birth_date", account_services.set_birth_date, saved)
+def _own_setting(form_class, name: str, service, saved: str):
+    """The view saving one field of the signed-in user's own settings through its service."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest) -> HttpResponse:
+        form = form_class(request.POST)
+        form.submit(lambda data: service(user=request.user, **{name: data[name]}))
+        return _answer(request, name, form, saved)
+
+    return view
 
 
-@login_required
-@require_POST
-def region(request: HttpRequest) -> HttpResponse:
-    form = RegionForm(request.POST)
-    saved = "Your region is saved."
-    return _save_own(request, form, "region", account_services.set_region, saved)
-
-
-def _save_own(request: HttpRequest, form, name: str, service, saved: str) -> HttpResponse:
-    """One field of the signed-in user's own settings, saved through its service."""
-    form.submit(lambda data: service(user=request.user, **{name: data[name]}))
-    return _answer(request, name, form, saved)
+birth_date = _own_setting(
+    BirthDateForm, "birth_date", account_services.set_birth_date, "Your date of birth is saved."
+)
+region = _own_setting(RegionForm, "region", account_services.set_region, "Your region is saved.")
 
 
 # --- The one-time question on the feed -----------------------------------------------------------
